@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The kernel <-> agent ABI: the one header shared by the BPF programs
+ * (clang -target bpf) and the agent (g++). Every record the BPF side puts
+ * on the ring buffer starts with struct ls_event_header.
+ *
+ * Rules for changing this file:
+ *  - fixed-width types only, explicit padding, no bitfields, no bool;
+ *  - enum values are never reused or renumbered, only appended;
+ *  - a layout change bumps LS_ABI_VERSION; the decoder refuses other versions;
+ *  - every struct has a size assert below, checked by every compiler.
+ */
+#ifndef LINESMAN_ABI_H
+#define LINESMAN_ABI_H
+
+#ifdef __BPF__
+/* vmlinux.h provides __u8 ... __u64 */
+#else
+#include <linux/types.h>
+#endif
+
+#define LS_ABI_VERSION 1
+
+/* g++ has no _Static_assert; C11 (clang -target bpf, gcc) has no static_assert keyword. */
+#ifdef __cplusplus
+#define LS_ABI_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define LS_ABI_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
+/* Limits. Each is a power of two because the BPF side masks offsets with (LIMIT - 1)
+ * to prove bounds to the verifier; the asserts below tie masks to limits. */
+#define LS_PATH_MAX 8192           /* resolved paths hold up to LS_PATH_MAX - 1 bytes: twice PATH_MAX */
+#define LS_PATH_COMPONENTS_MAX 256 /* dentries walked per path (bpf_loop iterations) */
+#define LS_FILENAME_MAX 4096       /* execve() filename as passed: the kernel caps it at PATH_MAX */
+#define LS_ARGV_MAX 32768          /* cfg_argv_max is clamped to LS_ARGV_MAX - 1 bytes */
+#define LS_ARGV_DEFAULT 8192
+#define LS_TTY_NAME_MAX 32
+#define LS_COMM_LEN 16
+/* The variable tail of a record: segments are appended at offsets masked with
+ * LS_TAIL_OFF_MASK, each at most LS_TAIL_SEG_MAX bytes, so the tail buffer must
+ * hold LS_TAIL_OFF_MASK + LS_TAIL_SEG_MAX bytes. */
+#define LS_TAIL_OFF_MASK 0xffff
+#define LS_TAIL_SEG_MAX LS_ARGV_MAX
+#define LS_TAIL_BUF (LS_TAIL_OFF_MASK + 1 + LS_TAIL_SEG_MAX)
+
+LS_ABI_ASSERT((LS_PATH_MAX & (LS_PATH_MAX - 1)) == 0, "LS_PATH_MAX must be a power of two");
+LS_ABI_ASSERT((LS_ARGV_MAX & (LS_ARGV_MAX - 1)) == 0, "LS_ARGV_MAX must be a power of two");
+LS_ABI_ASSERT(LS_PATH_MAX <= LS_TAIL_SEG_MAX && LS_FILENAME_MAX <= LS_TAIL_SEG_MAX,
+              "a segment must fit LS_TAIL_SEG_MAX");
+LS_ABI_ASSERT(2 * LS_PATH_MAX + LS_FILENAME_MAX + LS_ARGV_MAX <= LS_TAIL_OFF_MASK + 1,
+              "all exec segments must fit below the offset mask");
+
+enum ls_event_type {
+	LS_EV_EXEC = 1,
+	LS_EV_FORK = 2,
+	LS_EV_EXIT = 3,
+	LS_EV_TYPE_MAX /* not a type: array bound for per-type counters */
+};
+
+/* Common header of every ring-buffer record. */
+struct ls_event_header {
+	__u16 type;           /* enum ls_event_type */
+	__u16 abi_version;    /* LS_ABI_VERSION */
+	__u32 size;           /* whole record, header included */
+	__u64 ktime_ns;       /* bpf_ktime_get_boot_ns() when the event happened */
+	__u32 tgid;           /* process id, in the initial pid namespace */
+	__u32 tid;            /* thread id, in the initial pid namespace */
+	__u64 start_boottime; /* thread-group leader's start, ns since boot: (tgid, this) names a process */
+};
+LS_ABI_ASSERT(sizeof(struct ls_event_header) == 32, "ls_event_header layout");
+
+/* Where a variable-length string sits in a record's tail. */
+struct ls_span {
+	__u16 off; /* offset from the start of the tail */
+	__u16 len; /* bytes, without a terminating NUL */
+};
+LS_ABI_ASSERT(sizeof(struct ls_span) == 4, "ls_span layout");
+
+enum ls_exec_flags {
+	LS_EXEC_SETUID = 1u << 0,          /* executable has S_ISUID */
+	LS_EXEC_SETGID = 1u << 1,          /* executable has S_ISGID (and group-exec) */
+	LS_EXEC_DELETED = 1u << 2,         /* executable had no links left when it ran */
+	LS_EXEC_MEMFD = 1u << 3,           /* executable is a memfd: fileless execution */
+	LS_EXEC_SCRIPT = 1u << 4,          /* run through an interpreter (#! or binfmt_misc) */
+	LS_EXEC_EXE_TRUNCATED = 1u << 5,   /* exe path hit LS_PATH_MAX or LS_PATH_COMPONENTS_MAX */
+	LS_EXEC_CWD_TRUNCATED = 1u << 6,   /* cwd path hit a limit */
+	LS_EXEC_ARGV_TRUNCATED = 1u << 7,  /* argv longer than cfg_argv_max */
+	LS_EXEC_FILENAME_TRUNCATED = 1u << 8,
+	LS_EXEC_ARGV_UNREADABLE = 1u << 9, /* bpf_probe_read_user of the argv area failed */
+	LS_EXEC_EXE_UNREACHABLE = 1u << 10,/* exe not under the task's root (other mount ns/chroot) */
+};
+
+/* LS_EV_EXEC: a new program image (sched_process_exec). Tail: exe, filename, argv, cwd, tty. */
+struct ls_exec_event {
+	struct ls_event_header hdr;
+	__u32 ppid;
+	__u32 uid, gid, euid, egid;
+	__u32 auid;      /* login uid: (u32)-1 when unset */
+	__u32 sessionid; /* audit session id: (u32)-1 when unset */
+	__u32 tty_dev;   /* controlling tty as major << 20 | minor, 0 when none */
+	__u32 flags;     /* enum ls_exec_flags */
+	__u32 argc;
+	__u32 exe_mode;  /* st_mode of the executable */
+	__u32 old_tid;   /* tid before exec (a non-leader thread that execs takes over the tgid) */
+	__u64 parent_start_boottime;
+	__u64 cgroup_id;
+	__u64 exe_ino;
+	__u32 exe_dev;
+	__u32 pad0;
+	char comm[LS_COMM_LEN];
+	struct ls_span exe;      /* resolved absolute path of the executed file (bprm->file) */
+	struct ls_span filename; /* the path as passed to execve (a script's path for #! runs) */
+	struct ls_span argv;     /* NUL-separated, as in /proc/PID/cmdline */
+	struct ls_span cwd;      /* resolved absolute working directory */
+	struct ls_span tty;      /* tty name, e.g. "pts3" */
+	__u32 pad1;
+	/* tail follows */
+};
+LS_ABI_ASSERT(sizeof(struct ls_exec_event) == 152, "ls_exec_event layout");
+
+/* LS_EV_FORK: a new process (not a thread). The header names the child. */
+struct ls_fork_event {
+	struct ls_event_header hdr;
+	__u32 parent_tgid;
+	__u32 pad0;
+	__u64 parent_start_boottime;
+};
+LS_ABI_ASSERT(sizeof(struct ls_fork_event) == 48, "ls_fork_event layout");
+
+/* LS_EV_EXIT: the last thread of a process exited. */
+struct ls_exit_event {
+	struct ls_event_header hdr;
+	__u32 exit_code; /* wait(2) status: (code << 8) | signal | 0x80 core dumped */
+	__u32 pad0;
+};
+LS_ABI_ASSERT(sizeof(struct ls_exit_event) == 40, "ls_exit_event layout");
+
+/* Per-CPU counters, indexed by enum ls_counter; the agent sums the CPUs and turns
+ * deltas into `loss` events. */
+enum ls_counter {
+	LS_CNT_RB_DROP_EXEC = 0, /* ring buffer full: exec records lost */
+	LS_CNT_RB_DROP_FORK = 1,
+	LS_CNT_RB_DROP_EXIT = 2,
+	LS_CNT_EMITTED = 3,      /* records successfully submitted */
+	LS_CNT_MAX
+};
+
+#endif /* LINESMAN_ABI_H */
