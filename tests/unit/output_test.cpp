@@ -1,0 +1,1145 @@
+// SPDX-License-Identifier: Apache-2.0
+// The renderings of an Event: protobuf round trips, JSON that mirrors the schema (checked
+// against userspace/proto/linesman/v1/event.proto itself), escaping, and the compact line.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "linesman/v1/event.pb.h"
+#include "output/format.h"
+
+using namespace linesman;
+using namespace linesman::output;
+
+namespace {
+
+// ---- fixtures: every field set, no two fields with the same value where it can be avoided ----
+
+constexpr uint64_t kTime = 1795685655123456789ull; // 2026-11-26T09:34:15.123456789Z
+
+Process full_process()
+{
+	Process p;
+	p.pid = 4242;
+	p.tid = 4243;
+	p.ppid = 4100;
+	p.exec_id = "ZXhlYy00MjQy";
+	p.parent_exec_id = "ZXhlYy00MTAw";
+	p.uid = 1000;
+	p.gid = 1001;
+	p.euid = 0;
+	p.egid = 1002;
+	p.auid = 1003;
+	p.session_id = 7;
+	p.tty = "pts/3";
+	p.comm = "curl";
+	p.exe = "/usr/bin/curl";
+	p.argv = {"curl", "-sS", "-o", "/tmp/x y", "http://198.51.100.9/a"};
+	p.cwd = "/home/alice";
+	p.cgroup_id = 0xfedcba9876543210ull; // 18364758544493064720: beyond double precision
+	p.container_id = "0123456789abcdef0123456789abcdef";
+	p.start_time_ns = 1795685600000000001ull;
+	p.ancestors = {"/usr/bin/bash", "/usr/sbin/sshd", "/sbin/init"};
+	p.origin = SessionOrigin{.peer_addr = "192.0.2.7", .peer_port = 52144, .user = "alice",
+				 .via = "/usr/sbin/sshd"};
+	p.user = "alice";
+	p.login_user = "bob";
+	return p;
+}
+
+Event base_event(EventType t)
+{
+	Event ev;
+	ev.seq = 42;
+	ev.time_ns = kTime;
+	ev.host = "sw-core-01";
+	ev.type = t;
+	ev.process = full_process();
+	return ev;
+}
+
+Event exec_event()
+{
+	Event ev = base_event(EventType::Exec);
+	ev.details = ExecDetails{.filename = "/usr/bin/curl",
+				 .argc = 5,
+				 .flags = kExecSetuid | kExecMemfd | kExecArgvTruncated,
+				 .exe_mode = 0104755,
+				 .exe_ino = 9007199254740993ull, // 2^53 + 1
+				 .exe_dev = 0x800003};
+	return ev;
+}
+
+Event exit_event()
+{
+	Event ev = base_event(EventType::Exit);
+	ev.details = ExitDetails{.code = -1, .signal = 9, .core_dumped = true, .duration_ns = 1234567890};
+	return ev;
+}
+
+Event rollup_event()
+{
+	Event ev = base_event(EventType::Rollup);
+	ev.details = RollupDetails{.rolled_type = EventType::Exec,
+				   .count = 57,
+				   .first_time_ns = kTime - 9000000000ull,
+				   .last_time_ns = kTime - 1000000ull,
+				   .parent_exe = "/usr/bin/bash",
+				   .window_s = 10};
+	return ev;
+}
+
+Event loss_event()
+{
+	Event ev = base_event(EventType::Loss);
+	ev.details = LossDetails{.where = "kernel_ringbuf", .what = "exec", .count = 17};
+	return ev;
+}
+
+Event agent_event()
+{
+	Event ev = base_event(EventType::Agent);
+	ev.details = AgentDetails{.what = "heartbeat",
+				  .message = "all probes attached",
+				  .version = "0.1.0",
+				  .counters = {{"events", 1000}, {"lost", 3}, {"max", UINT64_MAX}}};
+	return ev;
+}
+
+std::vector<Event> all_events()
+{
+	return {exec_event(), exit_event(), rollup_event(), loss_event(), agent_event()};
+}
+
+// ---- field-by-field comparison (Event has no operator==: each field is its own CHECK) ----
+
+void check_same(const Process &a, const Process &b)
+{
+	CHECK(a.pid == b.pid);
+	CHECK(a.tid == b.tid);
+	CHECK(a.ppid == b.ppid);
+	CHECK(a.exec_id == b.exec_id);
+	CHECK(a.parent_exec_id == b.parent_exec_id);
+	CHECK(a.uid == b.uid);
+	CHECK(a.gid == b.gid);
+	CHECK(a.euid == b.euid);
+	CHECK(a.egid == b.egid);
+	CHECK(a.auid == b.auid);
+	CHECK(a.session_id == b.session_id);
+	CHECK(a.tty == b.tty);
+	CHECK(a.comm == b.comm);
+	CHECK(a.exe == b.exe);
+	CHECK(a.argv == b.argv);
+	CHECK(a.cwd == b.cwd);
+	CHECK(a.cgroup_id == b.cgroup_id);
+	CHECK(a.container_id == b.container_id);
+	CHECK(a.start_time_ns == b.start_time_ns);
+	CHECK(a.ancestors == b.ancestors);
+	CHECK(a.origin.has_value() == b.origin.has_value());
+	if (a.origin && b.origin) {
+		CHECK(a.origin->peer_addr == b.origin->peer_addr);
+		CHECK(a.origin->peer_port == b.origin->peer_port);
+		CHECK(a.origin->user == b.origin->user);
+		CHECK(a.origin->via == b.origin->via);
+	}
+	CHECK(a.user == b.user);
+	CHECK(a.login_user == b.login_user);
+}
+
+void check_same(const ExecDetails &a, const ExecDetails &b)
+{
+	CHECK(a.filename == b.filename);
+	CHECK(a.argc == b.argc);
+	CHECK(a.flags == b.flags);
+	CHECK(a.exe_mode == b.exe_mode);
+	CHECK(a.exe_ino == b.exe_ino);
+	CHECK(a.exe_dev == b.exe_dev);
+}
+
+void check_same(const ExitDetails &a, const ExitDetails &b)
+{
+	CHECK(a.code == b.code);
+	CHECK(a.signal == b.signal);
+	CHECK(a.core_dumped == b.core_dumped);
+	CHECK(a.duration_ns == b.duration_ns);
+}
+
+void check_same(const RollupDetails &a, const RollupDetails &b)
+{
+	CHECK(a.rolled_type == b.rolled_type);
+	CHECK(a.count == b.count);
+	CHECK(a.first_time_ns == b.first_time_ns);
+	CHECK(a.last_time_ns == b.last_time_ns);
+	CHECK(a.parent_exe == b.parent_exe);
+	CHECK(a.window_s == b.window_s);
+}
+
+void check_same(const LossDetails &a, const LossDetails &b)
+{
+	CHECK(a.where == b.where);
+	CHECK(a.what == b.what);
+	CHECK(a.count == b.count);
+}
+
+void check_same(const AgentDetails &a, const AgentDetails &b)
+{
+	CHECK(a.what == b.what);
+	CHECK(a.message == b.message);
+	CHECK(a.version == b.version);
+	CHECK(a.counters == b.counters);
+}
+
+void check_same(std::monostate, std::monostate) {}
+
+void check_same(const Event &a, const Event &b)
+{
+	CHECK(a.seq == b.seq);
+	CHECK(a.time_ns == b.time_ns);
+	CHECK(a.host == b.host);
+	CHECK(a.type == b.type);
+	check_same(a.process, b.process);
+	REQUIRE(a.details.index() == b.details.index());
+	std::visit(
+	    [&](const auto &da) {
+		    using T = std::decay_t<decltype(da)>;
+		    check_same(da, std::get<T>(b.details));
+	    },
+	    a.details);
+}
+
+// ---- a strict JSON parser (RFC 8259), independent of the code under test ----
+
+struct Json {
+	enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
+	bool b = false;
+	std::string text; // a number's literal, or a string's decoded UTF-8
+	std::vector<Json> items;       // an array's elements, or an object's values
+	std::vector<std::string> names; // an object's keys, in order, parallel to items
+
+	const Json *find(const std::string &k) const;
+	const Json &operator[](const std::string &k) const;
+	std::vector<std::string> keys() const;
+};
+
+const Json *Json::find(const std::string &k) const
+{
+	for (std::size_t i = 0; i < names.size(); i++)
+		if (names[i] == k)
+			return &items[i];
+	return nullptr;
+}
+
+const Json &Json::operator[](const std::string &k) const
+{
+	const Json *v = find(k);
+	if (!v)
+		throw std::runtime_error("JSON object has no key \"" + k + "\"");
+	return *v;
+}
+
+std::vector<std::string> Json::keys() const
+{
+	return names;
+}
+
+// Well-formed UTF-8 by the byte-range table of Unicode 15, Table 3-7.
+bool well_formed_utf8(std::string_view s)
+{
+	auto in = [](unsigned char c, unsigned lo, unsigned hi) { return c >= lo && c <= hi; };
+	for (std::size_t i = 0; i < s.size();) {
+		auto c = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+		std::size_t left = s.size() - i;
+		if (c(0) <= 0x7f) {
+			i += 1;
+		} else if (in(c(0), 0xc2, 0xdf) && left >= 2 && in(c(1), 0x80, 0xbf)) {
+			i += 2;
+		} else if (left >= 3 && in(c(2), 0x80, 0xbf) &&
+			   ((c(0) == 0xe0 && in(c(1), 0xa0, 0xbf)) ||
+			    ((in(c(0), 0xe1, 0xec) || in(c(0), 0xee, 0xef)) && in(c(1), 0x80, 0xbf)) ||
+			    (c(0) == 0xed && in(c(1), 0x80, 0x9f)))) {
+			i += 3;
+		} else if (left >= 4 && in(c(2), 0x80, 0xbf) && in(c(3), 0x80, 0xbf) &&
+			   ((c(0) == 0xf0 && in(c(1), 0x90, 0xbf)) ||
+			    (in(c(0), 0xf1, 0xf3) && in(c(1), 0x80, 0xbf)) ||
+			    (c(0) == 0xf4 && in(c(1), 0x80, 0x8f)))) {
+			i += 4;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+class JsonParser {
+public:
+	static Json parse(std::string_view s)
+	{
+		if (!well_formed_utf8(s))
+			throw std::runtime_error("JSON text is not well-formed UTF-8");
+		JsonParser p(s);
+		Json v = p.value();
+		p.ws();
+		if (p.i_ != s.size())
+			p.fail("trailing characters");
+		return v;
+	}
+
+private:
+	explicit JsonParser(std::string_view s) : s_(s) {}
+
+	[[noreturn]] void fail(const std::string &what)
+	{
+		throw std::runtime_error("invalid JSON at byte " + std::to_string(i_) + ": " + what);
+	}
+	char peek() { return i_ < s_.size() ? s_[i_] : '\0'; }
+	void expect(char c)
+	{
+		if (peek() != c)
+			fail(std::string("expected '") + c + "'");
+		i_++;
+	}
+	void ws()
+	{
+		while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+			i_++;
+	}
+	void literal(std::string_view word)
+	{
+		if (s_.substr(i_, word.size()) != word)
+			fail("bad literal");
+		i_ += word.size();
+	}
+
+	Json value()
+	{
+		ws();
+		Json v;
+		char c = peek();
+		if (c == '{') {
+			v.kind = Json::Object;
+			i_++;
+			ws();
+			if (peek() == '}') {
+				i_++;
+				return v;
+			}
+			for (;;) {
+				ws();
+				std::string k = string();
+				ws();
+				expect(':');
+				v.names.push_back(std::move(k));
+				v.items.push_back(value());
+				ws();
+				if (peek() == ',') {
+					i_++;
+					continue;
+				}
+				expect('}');
+				return v;
+			}
+		}
+		if (c == '[') {
+			v.kind = Json::Array;
+			i_++;
+			ws();
+			if (peek() == ']') {
+				i_++;
+				return v;
+			}
+			for (;;) {
+				v.items.push_back(value());
+				ws();
+				if (peek() == ',') {
+					i_++;
+					continue;
+				}
+				expect(']');
+				return v;
+			}
+		}
+		if (c == '"') {
+			v.kind = Json::String;
+			v.text = string();
+			return v;
+		}
+		if (c == 't' || c == 'f') {
+			v.kind = Json::Bool;
+			v.b = c == 't';
+			literal(v.b ? "true" : "false");
+			return v;
+		}
+		if (c == 'n') {
+			literal("null");
+			return v;
+		}
+		v.kind = Json::Number;
+		v.text = number();
+		return v;
+	}
+
+	std::string number()
+	{
+		std::size_t start = i_;
+		auto digits = [&] {
+			std::size_t n = 0;
+			while (std::isdigit(static_cast<unsigned char>(peek())))
+				i_++, n++;
+			if (n == 0)
+				fail("expected a digit");
+		};
+		if (peek() == '-')
+			i_++;
+		if (peek() == '0')
+			i_++;
+		else
+			digits();
+		if (peek() == '.')
+			i_++, digits();
+		if (peek() == 'e' || peek() == 'E') {
+			i_++;
+			if (peek() == '+' || peek() == '-')
+				i_++;
+			digits();
+		}
+		return std::string(s_.substr(start, i_ - start));
+	}
+
+	unsigned hex4()
+	{
+		if (i_ + 4 > s_.size())
+			fail("short \\u escape");
+		unsigned v = 0;
+		for (int k = 0; k < 4; k++) {
+			char c = s_[i_++];
+			v <<= 4;
+			if (c >= '0' && c <= '9')
+				v |= c - '0';
+			else if (c >= 'a' && c <= 'f')
+				v |= c - 'a' + 10;
+			else if (c >= 'A' && c <= 'F')
+				v |= c - 'A' + 10;
+			else
+				fail("bad hex digit");
+		}
+		return v;
+	}
+
+	static void put_utf8(std::string &out, unsigned cp)
+	{
+		if (cp < 0x80) {
+			out += char(cp);
+		} else if (cp < 0x800) {
+			out += char(0xc0 | (cp >> 6));
+			out += char(0x80 | (cp & 0x3f));
+		} else if (cp < 0x10000) {
+			out += char(0xe0 | (cp >> 12));
+			out += char(0x80 | ((cp >> 6) & 0x3f));
+			out += char(0x80 | (cp & 0x3f));
+		} else {
+			out += char(0xf0 | (cp >> 18));
+			out += char(0x80 | ((cp >> 12) & 0x3f));
+			out += char(0x80 | ((cp >> 6) & 0x3f));
+			out += char(0x80 | (cp & 0x3f));
+		}
+	}
+
+	std::string string()
+	{
+		expect('"');
+		std::string out;
+		for (;;) {
+			if (i_ >= s_.size())
+				fail("unterminated string");
+			char c = s_[i_++];
+			if (c == '"')
+				return out;
+			if (static_cast<unsigned char>(c) < 0x20)
+				fail("raw control character in a string");
+			if (c != '\\') {
+				out += c;
+				continue;
+			}
+			if (i_ >= s_.size())
+				fail("unterminated escape");
+			char e = s_[i_++];
+			switch (e) {
+			case '"':
+			case '\\':
+			case '/':
+				out += e;
+				break;
+			case 'b':
+				out += '\b';
+				break;
+			case 'f':
+				out += '\f';
+				break;
+			case 'n':
+				out += '\n';
+				break;
+			case 'r':
+				out += '\r';
+				break;
+			case 't':
+				out += '\t';
+				break;
+			case 'u': {
+				unsigned cp = hex4();
+				if (cp >= 0xdc00 && cp <= 0xdfff)
+					fail("lone low surrogate");
+				if (cp >= 0xd800 && cp <= 0xdbff) {
+					if (s_.substr(i_, 2) != "\\u")
+						fail("lone high surrogate");
+					i_ += 2;
+					unsigned lo = hex4();
+					if (lo < 0xdc00 || lo > 0xdfff)
+						fail("bad low surrogate");
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				}
+				put_utf8(out, cp);
+				break;
+			}
+			default:
+				fail("bad escape");
+			}
+		}
+	}
+
+	std::string_view s_;
+	std::size_t i_ = 0;
+};
+
+// ---- the schema, read from the .proto file itself ----
+
+struct ProtoMessage {
+	std::vector<std::string> fields;       // in declaration order
+	std::set<std::string> oneof_members;   // fields declared inside a oneof
+};
+
+std::string read_file(const std::string &path)
+{
+	std::ifstream f(path, std::ios::binary);
+	if (!f)
+		throw std::runtime_error("cannot open " + path + " (run the tests from the repo root)");
+	std::ostringstream ss;
+	ss << f.rdbuf();
+	return ss.str();
+}
+
+std::map<std::string, ProtoMessage> proto_messages(std::string src)
+{
+	src = std::regex_replace(src, std::regex("//[^\n]*"), "");
+	std::map<std::string, ProtoMessage> out;
+	const std::regex message_re(R"(\bmessage\s+(\w+)\s*\{)");
+	const std::regex field_re(R"((?:repeated\s+|optional\s+)?([\w.]+|map\s*<[^>]*>)\s+(\w+)\s*=\s*\d+\s*(?:\[[^\]]*\])?\s*;)");
+	const std::regex oneof_re(R"(\boneof\s+\w+\s*\{([^}]*)\})");
+	for (std::sregex_iterator m(src.begin(), src.end(), message_re), end; m != end; ++m) {
+		// The body runs to the matching brace.
+		std::size_t open = m->position(0) + m->length(0) - 1, close = open;
+		int depth = 0;
+		for (std::size_t k = open; k < src.size(); k++) {
+			if (src[k] == '{')
+				depth++;
+			else if (src[k] == '}' && --depth == 0) {
+				close = k;
+				break;
+			}
+		}
+		std::string body = src.substr(open + 1, close - open - 1);
+		ProtoMessage &pm = out[(*m)[1]];
+		for (std::sregex_iterator f(body.begin(), body.end(), field_re); f != end; ++f)
+			pm.fields.push_back((*f)[2]);
+		for (std::sregex_iterator o(body.begin(), body.end(), oneof_re); o != end; ++o) {
+			std::string block = (*o)[1];
+			for (std::sregex_iterator f(block.begin(), block.end(), field_re); f != end; ++f)
+				pm.oneof_members.insert((*f)[2]);
+		}
+	}
+	return out;
+}
+
+// The proto3 JSON name: exec_id -> execId.
+std::string lower_camel(const std::string &snake)
+{
+	std::string out;
+	bool up = false;
+	for (char c : snake) {
+		if (c == '_') {
+			up = true;
+			continue;
+		}
+		out += up ? char(std::toupper(static_cast<unsigned char>(c))) : c;
+		up = false;
+	}
+	return out;
+}
+
+std::string lower(std::string s)
+{
+	for (char &c : s)
+		c = char(std::tolower(static_cast<unsigned char>(c)));
+	return s;
+}
+
+bool contains(const std::string &haystack, const std::string &needle)
+{
+	return haystack.find(needle) != std::string::npos;
+}
+
+} // namespace
+
+// ---- protobuf ----
+
+TEST_CASE("to_proto sets every field of the canonical message")
+{
+	linesman::v1::Event m;
+	to_proto(exec_event(), &m);
+	CHECK(m.schema_version() == 1);
+	CHECK(m.seq() == 42);
+	CHECK(m.time_ns() == kTime);
+	CHECK(m.host() == "sw-core-01");
+	CHECK(m.type() == linesman::v1::EVENT_TYPE_EXEC);
+	const auto &p = m.process();
+	CHECK(p.pid() == 4242);
+	CHECK(p.tid() == 4243);
+	CHECK(p.ppid() == 4100);
+	CHECK(p.exec_id() == "ZXhlYy00MjQy");
+	CHECK(p.parent_exec_id() == "ZXhlYy00MTAw");
+	CHECK(p.uid() == 1000);
+	CHECK(p.gid() == 1001);
+	CHECK(p.euid() == 0);
+	CHECK(p.egid() == 1002);
+	CHECK(p.auid() == 1003);
+	CHECK(p.session_id() == 7);
+	CHECK(p.tty() == "pts/3");
+	CHECK(p.comm() == "curl");
+	CHECK(p.exe() == "/usr/bin/curl");
+	REQUIRE(p.argv_size() == 5);
+	CHECK(p.argv(3) == "/tmp/x y");
+	CHECK(p.cwd() == "/home/alice");
+	CHECK(p.cgroup_id() == 0xfedcba9876543210ull);
+	CHECK(p.container_id() == "0123456789abcdef0123456789abcdef");
+	CHECK(p.start_time_ns() == 1795685600000000001ull);
+	REQUIRE(p.ancestors_size() == 3);
+	CHECK(p.ancestors(1) == "/usr/sbin/sshd");
+	REQUIRE(p.has_origin());
+	CHECK(p.origin().peer_addr() == "192.0.2.7");
+	CHECK(p.origin().peer_port() == 52144);
+	CHECK(p.origin().user() == "alice");
+	CHECK(p.origin().via() == "/usr/sbin/sshd");
+	CHECK(p.user() == "alice");
+	CHECK(p.login_user() == "bob");
+	REQUIRE(m.details_case() == linesman::v1::Event::kExec);
+	CHECK(m.exec().filename() == "/usr/bin/curl");
+	CHECK(m.exec().argc() == 5);
+	CHECK(m.exec().flags() == (linesman::v1::EXEC_FLAG_SETUID | linesman::v1::EXEC_FLAG_MEMFD |
+				   linesman::v1::EXEC_FLAG_ARGV_TRUNCATED));
+	CHECK(m.exec().exe_mode() == 0104755);
+	CHECK(m.exec().exe_ino() == 9007199254740993ull);
+	CHECK(m.exec().exe_dev() == 0x800003);
+
+	to_proto(agent_event(), &m); // reuses the message: nothing of the exec may remain
+	REQUIRE(m.details_case() == linesman::v1::Event::kAgent);
+	CHECK(!m.has_exec());
+	REQUIRE(m.agent().counters_size() == 3);
+	CHECK(m.agent().counters(0).name() == "events");
+	CHECK(m.agent().counters(0).value() == 1000);
+	CHECK(m.agent().counters(2).name() == "max");
+	CHECK(m.agent().counters(2).value() == UINT64_MAX);
+	CHECK(m.process().argv_size() == 5);
+}
+
+TEST_CASE("proto round trip is exact for every details type")
+{
+	for (const Event &ev : all_events()) {
+		CAPTURE(to_string(ev.type));
+		linesman::v1::Event m;
+		to_proto(ev, &m);
+		CHECK(m.type() == int(ev.type));
+		CHECK(m.details_case() == 15 + int(ev.type)); // the schema's numbering rule
+		check_same(from_proto(m), ev);
+	}
+}
+
+TEST_CASE("SerializeAsString + ParseFromString round trip is exact for every details type")
+{
+	for (const Event &ev : all_events()) {
+		CAPTURE(to_string(ev.type));
+		linesman::v1::Event m;
+		to_proto(ev, &m);
+		std::string wire = m.SerializeAsString();
+		CHECK(wire.size() > 200);
+		linesman::v1::Event back;
+		REQUIRE(back.ParseFromString(wire));
+		CHECK(back.schema_version() == 1);
+		check_same(from_proto(back), ev);
+	}
+}
+
+TEST_CASE("proto: absent origin, empty origin and no details survive the wire")
+{
+	Event ev = base_event(EventType::Exec);
+	ev.process.origin.reset();
+	ev.details = std::monostate{};
+	linesman::v1::Event m;
+	to_proto(ev, &m);
+	linesman::v1::Event back;
+	REQUIRE(back.ParseFromString(m.SerializeAsString()));
+	CHECK(!back.process().has_origin());
+	CHECK(back.details_case() == linesman::v1::Event::DETAILS_NOT_SET);
+	Event got = from_proto(back);
+	CHECK(!got.process.origin.has_value());
+	CHECK(std::holds_alternative<std::monostate>(got.details));
+
+	ev.process.origin = SessionOrigin{}; // present though every field is default
+	to_proto(ev, &m);
+	REQUIRE(back.ParseFromString(m.SerializeAsString()));
+	CHECK(back.process().has_origin());
+	CHECK(from_proto(back).process.origin == SessionOrigin{});
+}
+
+TEST_CASE("proto: raw bytes stay exact, invalid UTF-8 in string fields cannot break parsing")
+{
+	// An attacker names the binary and its arguments with bytes that are not UTF-8.
+	Event ev = exec_event();
+	ev.process.exe = "/dev/shm/\xff\xfe";
+	ev.process.comm = "\xc0\xaf";
+	ev.process.argv = {"x", "\x80", std::string("a\0b", 3)};
+	ev.process.cwd = "/tmp/\xed\xa0\x80";
+	ev.process.ancestors = {"/tmp/\xff"};
+	ev.process.origin->via = "/usr/sbin/\xff";
+	std::get<ExecDetails>(ev.details).filename = "\xf8";
+	ev.host = "h\xff";
+	ev.process.user = "\xe2\x82";
+
+	linesman::v1::Event m;
+	to_proto(ev, &m);
+	linesman::v1::Event back;
+	REQUIRE(back.ParseFromString(m.SerializeAsString()));
+	Event got = from_proto(back);
+	CHECK(got.process.exe == "/dev/shm/\xff\xfe");
+	CHECK(got.process.comm == "\xc0\xaf");
+	CHECK(got.process.argv == std::vector<std::string>{"x", "\x80", std::string("a\0b", 3)});
+	CHECK(got.process.cwd == "/tmp/\xed\xa0\x80");
+	CHECK(got.process.ancestors == std::vector<std::string>{"/tmp/\xff"});
+	CHECK(got.process.origin->via == "/usr/sbin/\xff");
+	CHECK(std::get<ExecDetails>(got.details).filename == "\xf8");
+	CHECK(got.host == "h\xef\xbf\xbd");                        // U+FFFD
+	CHECK(got.process.user == "\xef\xbf\xbd\xef\xbf\xbd");      // one per invalid byte
+
+	Event roll = rollup_event();
+	std::get<RollupDetails>(roll.details).parent_exe = "/x/\xff";
+	to_proto(roll, &m);
+	REQUIRE(back.ParseFromString(m.SerializeAsString()));
+	CHECK(std::get<RollupDetails>(from_proto(back).details).parent_exe == "/x/\xff");
+}
+
+TEST_CASE("proto: event types of a newer agent decode without details")
+{
+	linesman::v1::Event m;
+	to_proto(loss_event(), &m);
+	m.set_type(static_cast<linesman::v1::EventType>(9));
+	m.clear_details();
+	Event got = from_proto(m);
+	CHECK(int(got.type) == 9);
+	CHECK(std::string(to_string(got.type)) == "unknown");
+	CHECK(std::holds_alternative<std::monostate>(got.details));
+	CHECK(got.seq == 42);
+}
+
+TEST_CASE("type and flag names are the schema's enum names")
+{
+	for (EventType t : {EventType::Exec, EventType::Exit, EventType::Rollup, EventType::Loss,
+			    EventType::Agent}) {
+		std::string schema = linesman::v1::EventType_Name(static_cast<linesman::v1::EventType>(t));
+		REQUIRE(schema.rfind("EVENT_TYPE_", 0) == 0);
+		CHECK(std::string(to_string(t)) == lower(schema.substr(11)));
+	}
+	CHECK(std::string(to_string(EventType::Exec)) == "exec");
+	CHECK(std::string(to_string(EventType::Agent)) == "agent");
+
+	int named = 0;
+	for (int i = 0; i < 32; i++) {
+		uint32_t bit = 1u << i;
+		const char *name = exec_flag_name(bit);
+		CAPTURE(i);
+		if (!linesman::v1::ExecFlag_IsValid(int(bit))) {
+			CHECK(name == nullptr);
+			continue;
+		}
+		REQUIRE(name != nullptr);
+		std::string schema = linesman::v1::ExecFlag_Name(static_cast<linesman::v1::ExecFlag>(bit));
+		CHECK(std::string(name) == lower(schema.substr(std::string("EXEC_FLAG_").size())));
+		named++;
+	}
+	CHECK(named == 11);
+	CHECK(std::string(exec_flag_name(kExecExeUnreachable)) == "exe_unreachable");
+}
+
+// ---- JSON ----
+
+TEST_CASE("JSON mirrors the .proto field for field, in both directions")
+{
+	auto schema = proto_messages(read_file("userspace/proto/linesman/v1/event.proto"));
+
+	std::map<EventType, Json> by_type;
+	for (const Event &ev : all_events())
+		by_type[ev.type] = JsonParser::parse(format_json(ev));
+	const Json &exec = by_type[EventType::Exec];
+
+	// Where each message's JSON object lives. A new message in the schema fails this test until
+	// it is listed here, i.e. until the JSON rendering has learnt it.
+	std::map<std::string, std::vector<const Json *>> objects = {
+	    {"Process", {&exec["process"]}},
+	    {"SessionOrigin", {&exec["process"]["origin"]}},
+	    {"ExecDetails", {&exec["exec"]}},
+	    {"ExitDetails", {&by_type[EventType::Exit]["exit"]}},
+	    {"RollupDetails", {&by_type[EventType::Rollup]["rollup"]}},
+	    {"LossDetails", {&by_type[EventType::Loss]["loss"]}},
+	    {"AgentDetails", {&by_type[EventType::Agent]["agent"]}},
+	    {"Counter", {&by_type[EventType::Agent]["agent"]["counters"].items.at(0)}},
+	    {"Event", {}},
+	};
+	for (auto &[t, root] : by_type)
+		objects["Event"].push_back(&root);
+
+	std::set<std::string> parsed, mapped;
+	for (const auto &[name, msg] : schema)
+		parsed.insert(name);
+	for (const auto &[name, objs] : objects)
+		mapped.insert(name);
+	CHECK(parsed == mapped);
+	CHECK(schema["Process"].fields.size() == 23);
+	CHECK(schema["Event"].oneof_members ==
+	      std::set<std::string>{"exec", "exit", "rollup", "loss", "agent"});
+
+	const std::set<std::string> extras = {"time"}; // the RFC 3339 twin of timeNs
+	for (const auto &entry : objects) {
+		const std::string &name = entry.first;
+		const std::vector<const Json *> &objs = entry.second;
+		CAPTURE(name);
+		const ProtoMessage &msg = schema[name];
+		REQUIRE(!msg.fields.empty());
+		std::set<std::string> names;
+		for (const std::string &f : msg.fields)
+			names.insert(lower_camel(f));
+		for (const std::string &f : msg.fields) {
+			std::string key = lower_camel(f);
+			CAPTURE(key);
+			int present = 0;
+			for (const Json *o : objs)
+				present += o->find(key) != nullptr;
+			if (msg.oneof_members.count(f))
+				CHECK(present == 1); // exactly the event of that type carries it
+			else
+				CHECK(present == int(objs.size()));
+		}
+		for (const Json *o : objs)
+			for (const std::string &key : o->keys()) {
+				CAPTURE(key);
+				CHECK((names.count(key) || (name == "Event" && extras.count(key))));
+			}
+	}
+	CHECK(lower_camel("parent_exec_id") == "parentExecId");
+}
+
+TEST_CASE("JSON values: types, 64-bit numbers, time, flags, nesting")
+{
+	std::string s = format_json(exec_event());
+	CHECK(s.find('\n') == std::string::npos);
+	CHECK(s.rfind("{\"schemaVersion\":1,\"seq\":42,\"timeNs\":1795685655123456789,", 0) == 0);
+	Json j = JsonParser::parse(s);
+	CHECK(j["time"].text == "2026-11-26T09:34:15.123456789Z");
+	CHECK(j["type"].text == "exec");
+	CHECK(j["host"].text == "sw-core-01");
+	const Json &p = j["process"];
+	CHECK(p["pid"].text == "4242");
+	CHECK(p["execId"].text == "ZXhlYy00MjQy");
+	CHECK(p["cgroupId"].kind == Json::Number);
+	CHECK(p["cgroupId"].text == "18364758544493064720");
+	CHECK(p["startTimeNs"].text == "1795685600000000001");
+	REQUIRE(p["argv"].items.size() == 5);
+	CHECK(p["argv"].items[3].text == "/tmp/x y");
+	CHECK(p["ancestors"].items.at(2).text == "/sbin/init");
+	CHECK(p["origin"]["peerPort"].text == "52144");
+	CHECK(p["origin"]["via"].text == "/usr/sbin/sshd");
+	CHECK(p["loginUser"].text == "bob");
+	CHECK(p["containerId"].text == "0123456789abcdef0123456789abcdef");
+	const Json &x = j["exec"];
+	REQUIRE(x["flags"].kind == Json::Array);
+	REQUIRE(x["flags"].items.size() == 3);
+	CHECK(x["flags"].items[0].text == "setuid");
+	CHECK(x["flags"].items[1].text == "memfd");
+	CHECK(x["flags"].items[2].text == "argv_truncated");
+	CHECK(x["exeIno"].text == "9007199254740993");
+	CHECK(x["exeMode"].text == "35309");
+
+	Json e = JsonParser::parse(format_json(exit_event()));
+	CHECK(e["type"].text == "exit");
+	CHECK(e["exit"]["code"].text == "-1");
+	CHECK(e["exit"]["signal"].text == "9");
+	CHECK(e["exit"]["coreDumped"].kind == Json::Bool);
+	CHECK(e["exit"]["coreDumped"].b == true);
+	CHECK(e["exit"]["durationNs"].text == "1234567890");
+
+	Json r = JsonParser::parse(format_json(rollup_event()));
+	CHECK(r["rollup"]["rolledType"].text == "exec");
+	CHECK(r["rollup"]["count"].text == "57");
+	CHECK(r["rollup"]["windowS"].text == "10");
+
+	Json a = JsonParser::parse(format_json(agent_event()));
+	REQUIRE(a["agent"]["counters"].items.size() == 3);
+	CHECK(a["agent"]["counters"].items[1]["name"].text == "lost");
+	CHECK(a["agent"]["counters"].items[2]["value"].text == "18446744073709551615");
+
+	Json l = JsonParser::parse(format_json(loss_event()));
+	CHECK(l["loss"]["where"].text == "kernel_ringbuf");
+	CHECK(l.find("exec") == nullptr);
+}
+
+TEST_CASE("JSON prints every process field, omitting only an absent origin and empty containerId")
+{
+	Event ev;
+	ev.type = EventType::Exit;
+	ev.details = ExitDetails{};
+	Json j = JsonParser::parse(format_json(ev));
+	const Json &p = j["process"];
+	CHECK(p.find("origin") == nullptr);
+	CHECK(p.find("containerId") == nullptr);
+	CHECK(p.keys().size() == 21);
+	CHECK(p["tty"].text == "");
+	CHECK(p["argv"].kind == Json::Array);
+	CHECK(p["argv"].items.empty());
+	CHECK(p["auid"].text == "4294967295");
+	CHECK(j["time"].text == "1970-01-01T00:00:00.000000000Z");
+	CHECK(j["exit"]["code"].text == "0");
+	CHECK(j["exit"]["coreDumped"].b == false);
+	// No details at all: no details key, still valid.
+	ev.details = std::monostate{};
+	Json k = JsonParser::parse(format_json(ev));
+	CHECK(k.keys() == std::vector<std::string>{"schemaVersion", "seq", "timeNs", "time", "host",
+						   "type", "process"});
+	// An empty exec flag set is an empty array; an unknown bit still shows.
+	Event x = exec_event();
+	std::get<ExecDetails>(x.details).flags = 0;
+	CHECK(contains(format_json(x), "\"flags\":[]"));
+	std::get<ExecDetails>(x.details).flags = kExecDeleted | (1u << 20);
+	CHECK(contains(format_json(x), "\"flags\":[\"deleted\",\"bit20\"]"));
+}
+
+TEST_CASE("JSON escaping: quotes, backslash, controls, invalid UTF-8")
+{
+	Event ev = exec_event();
+	ev.process.argv = {
+	    "say \"hi\"",                    // quotes
+	    "C:\\dir",                       // backslash
+	    "line1\nline2\ttab\r",           // shorthand escapes
+	    "\x01\x1b[2J\x7f",               // other controls: \u00XX
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", // valid UTF-8 passes through
+	    "bad\xff",                       // invalid byte
+	    "trunc\xe2\x82",                 // truncated sequence at the end
+	    "over\xc0\xaf",                  // overlong '/'
+	    "surr\xed\xa0\x80",              // UTF-8-encoded surrogate
+	    "rtl\xe2\x80\xaegpj.exe",        // U+202E RIGHT-TO-LEFT OVERRIDE
+	    "c1\xc2\x9b",                    // U+009B: C1 CSI
+	    std::string("nul\0end", 7),
+	};
+	std::string s = format_json(ev);
+	CHECK(contains(s, R"("say \"hi\"")"));
+	CHECK(contains(s, R"("C:\\dir")"));
+	CHECK(contains(s, R"("line1\nline2\ttab\r")"));
+	CHECK(contains(s, R"("\u0001\u001b[2J\u007f")"));
+	CHECK(contains(s, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""));
+	CHECK(contains(s, R"("bad\ufffd")"));
+	CHECK(contains(s, R"("trunc\ufffd\ufffd")"));
+	CHECK(contains(s, R"("over\ufffd\ufffd")"));
+	CHECK(contains(s, R"("surr\ufffd\ufffd\ufffd")"));
+	CHECK(contains(s, R"("rtl\u202egpj.exe")"));
+	CHECK(contains(s, R"("c1\u009b")"));
+	CHECK(contains(s, R"("nul\u0000end")"));
+
+	Json j = JsonParser::parse(s); // valid JSON, valid UTF-8 throughout
+	const auto &argv = j["process"]["argv"].items;
+	REQUIRE(argv.size() == 12);
+	CHECK(argv[0].text == "say \"hi\"");
+	CHECK(argv[1].text == "C:\\dir");
+	CHECK(argv[2].text == "line1\nline2\ttab\r");
+	CHECK(argv[3].text == "\x01\x1b[2J\x7f");
+	CHECK(argv[4].text == "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	CHECK(argv[5].text == "bad\xef\xbf\xbd");
+	CHECK(argv[9].text == "rtl\xe2\x80\xaegpj.exe");
+	CHECK(argv[11].text == std::string("nul\0end", 7));
+
+	// The same holds for every string the event carries, keys' values included.
+	ev.host = "h\xff\"";
+	ev.process.exe = "/dev/shm/\xff";
+	j = JsonParser::parse(format_json(ev));
+	CHECK(j["host"].text == "h\xef\xbf\xbd\"");
+	CHECK(j["process"]["exe"].text == "/dev/shm/\xef\xbf\xbd");
+}
+
+TEST_CASE("JSON pretty form: same content, indented lines")
+{
+	for (const Event &ev : all_events()) {
+		std::string pretty = format_json(ev, true);
+		CAPTURE(pretty);
+		CHECK(pretty.rfind("{\n  \"schemaVersion\": 1,\n  \"seq\": 42,\n", 0) == 0);
+		CHECK(pretty.back() == '}');
+		CHECK(contains(pretty, "\n  \"process\": {\n    \"pid\": 4242,\n"));
+		Json a = JsonParser::parse(pretty), b = JsonParser::parse(format_json(ev));
+		CHECK(a.keys() == b.keys());
+		CHECK(a["process"].keys() == b["process"].keys());
+		CHECK(a["process"]["argv"].items.size() == b["process"]["argv"].items.size());
+	}
+	CHECK(contains(format_json(agent_event(), true),
+		       "\"counters\": [\n      {\n        \"name\": \"events\",\n        \"value\": 1000\n      },"));
+	Event ev = exec_event();
+	ev.process.argv.clear();
+	CHECK(contains(format_json(ev, true), "\"argv\": [],\n"));
+}
+
+TEST_CASE("UTF-8 helpers")
+{
+	CHECK(utf8_decode("A", 0).cp == U'A');
+	CHECK(utf8_decode("\xc3\xa9", 0).cp == U'\u00e9');
+	CHECK(utf8_decode("\xc3\xa9", 0).len == 2);
+	CHECK(utf8_decode("\xf0\x9f\x98\x80", 0).cp == U'\U0001F600');
+	CHECK(utf8_decode("\xf0\x9f\x98\x80", 0).len == 4);
+	CHECK(utf8_decode("\xc0\xaf", 0).len == 0);         // overlong
+	CHECK(utf8_decode("\xe0\x80\xaf", 0).len == 0);     // overlong, 3 bytes
+	CHECK(utf8_decode("\xed\xa0\x80", 0).len == 0);     // surrogate
+	CHECK(utf8_decode("\xf4\x90\x80\x80", 0).len == 0); // > U+10FFFF
+	CHECK(utf8_decode("\xe2\x82", 0).len == 0);         // truncated
+	CHECK(utf8_decode("\x80", 0).len == 0);             // stray continuation
+	CHECK(utf8_decode("x\xe2\x82\xac", 1).cp == U'\u20ac');
+	CHECK(utf8_sanitize("ok\xff!") == "ok\xef\xbf\xbd!");
+	CHECK(utf8_sanitize("caf\xc3\xa9") == "caf\xc3\xa9");
+	CHECK(is_invisible_control(0x1b));
+	CHECK(is_invisible_control(0x85));
+	CHECK(is_invisible_control(0x202e));
+	CHECK(is_invisible_control(0x2066));
+	CHECK(!is_invisible_control(U'é'));
+	CHECK(!is_invisible_control(U' '));
+}
+
+// ---- compact ----
+
+// The clock is local time: seconds and milliseconds do not depend on the zone.
+void check_clock_prefix(const std::string &line)
+{
+	REQUIRE(line.size() > 13);
+	CHECK(std::regex_search(line, std::regex(R"(^\d\d:\d\d:15\.123 )")));
+}
+
+TEST_CASE("compact exec line")
+{
+	std::string line = format_compact(exec_event(), false);
+	CAPTURE(line);
+	check_clock_prefix(line);
+	CHECK(line.find('\n') == std::string::npos);
+	CHECK(line.find('\x1b') == std::string::npos);
+	CHECK(line.substr(13, 7) == "exec   ");
+	CHECK(contains(line, " pid=4242 ppid=4100 alice(1000) euid=0 /usr/bin/curl -sS -o \"/tmp/x y\" "
+			     "http://198.51.100.9/a …  cwd=/home/alice"));
+	CHECK(contains(line, "  [setuid,memfd,argv_truncated]"));
+	CHECK(contains(line, "  parent=/usr/bin/bash"));
+	CHECK(contains(line, "  ssh=alice@192.0.2.7:52144"));
+	CHECK(contains(line, "  container=0123456789ab"));
+	CHECK(!contains(line, "argv0="));
+	CHECK(!contains(line, "login=")); // the ssh origin already names the login
+
+	// A masquerading argv[0], no origin, unresolved user, a login user behind su.
+	Event ev = exec_event();
+	ev.process.exe = "/dev/shm/x";
+	ev.process.argv = {"[kworker/0:1]", "-c"};
+	ev.process.origin.reset();
+	ev.process.user = "";
+	ev.process.euid = ev.process.uid;
+	ev.process.container_id = "";
+	std::get<ExecDetails>(ev.details).flags = kExecDeleted;
+	line = format_compact(ev, false);
+	CAPTURE(line);
+	CHECK(contains(line, " uid=1000 login=bob /dev/shm/x (argv0=[kworker/0:1]) -c  cwd=/home/alice  [deleted]"));
+	CHECK(!contains(line, "ssh="));
+	CHECK(!contains(line, "container="));
+	CHECK(!contains(line, "euid="));
+
+	// IPv6 peers are bracketed so the port stays readable.
+	ev = exec_event();
+	ev.process.origin->peer_addr = "2001:db8::7";
+	CHECK(contains(format_compact(ev, false), "  ssh=alice@[2001:db8::7]:52144"));
+}
+
+TEST_CASE("compact escapes what the monitored host controls")
+{
+	Event ev = exec_event();
+	ev.process.argv = {"curl", "\x1b[2J\x1b[1;1Hok", "a\"b", "back\\slash", "", "tab\there",
+			   "bad\xff", "rtl\xe2\x80\xae" "fdp.exe", "caf\xc3\xa9"};
+	ev.process.cwd = "/tmp/new\nline";
+	std::string line = format_compact(ev, true);
+	CAPTURE(line);
+	CHECK(line.find('\n') == std::string::npos);
+	CHECK(!contains(line, "\x1b[2J"));
+	CHECK(contains(line, " \"\\x1b[2J\\x1b[1;1Hok\" \"a\\\"b\" \"back\\\\slash\" \"\" \"tab\\there\" "
+			     "\"bad\\xff\" \"rtl\\u{202e}fdp.exe\" café"));
+	CHECK(contains(line, "cwd=\"/tmp/new\\nline\""));
+}
+
+TEST_CASE("compact colours: type, and red for setuid/memfd/deleted")
+{
+	std::string line = format_compact(exec_event(), true);
+	CAPTURE(line);
+	CHECK(contains(line, "\x1b[32mexec\x1b[0m   pid=4242"));
+	CHECK(contains(line, "[\x1b[1;31msetuid\x1b[0m,\x1b[1;31mmemfd\x1b[0m,argv_truncated]"));
+	CHECK(contains(format_compact(loss_event(), true), "\x1b[1;31mLOST 17 exec at kernel_ringbuf\x1b[0m"));
+	CHECK(contains(format_compact(exit_event(), true), "\x1b[1;31msignal=SIGKILL\x1b[0m"));
+	CHECK(!contains(format_compact(agent_event(), false), "\x1b"));
+}
+
+TEST_CASE("compact exit line")
+{
+	std::string line = format_compact(exit_event(), false);
+	CAPTURE(line);
+	check_clock_prefix(line);
+	CHECK(line.substr(13) == "exit   pid=4242 /usr/bin/curl signal=SIGKILL (core dumped) duration=1.234s");
+
+	Event ev = exit_event();
+	ev.details = ExitDetails{.code = 3, .signal = 0, .core_dumped = false, .duration_ns = 3723000000000ull};
+	CHECK(format_compact(ev, false).substr(13) == "exit   pid=4242 /usr/bin/curl code=3 duration=1h02m03s");
+	ev.details = ExitDetails{.code = 0, .signal = 0, .core_dumped = false, .duration_ns = 754000000000ull};
+	CHECK(contains(format_compact(ev, false), " code=0 duration=12m34s"));
+	ev.details = ExitDetails{.code = 0, .signal = 0, .core_dumped = false, .duration_ns = 2 * 86400000000000ull + 3 * 3600000000000ull};
+	CHECK(contains(format_compact(ev, false), " duration=2d03h00m"));
+	ev.details = ExitDetails{.code = -1, .signal = 15, .core_dumped = false, .duration_ns = 5000000};
+	CHECK(contains(format_compact(ev, false), " signal=SIGTERM duration=0.005s"));
+	ev.process.exe = "";
+	CHECK(contains(format_compact(ev, false), "pid=4242 [curl] signal=SIGTERM"));
+}
+
+TEST_CASE("compact loss, rollup and agent lines")
+{
+	std::string loss = format_compact(loss_event(), false);
+	check_clock_prefix(loss);
+	CHECK(loss.substr(13) == "loss   LOST 17 exec at kernel_ringbuf");
+
+	std::string rollup = format_compact(rollup_event(), false);
+	CAPTURE(rollup);
+	CHECK(rollup.substr(13, 7) == "rollup ");
+	CHECK(std::regex_search(rollup, std::regex(R"(rollup exec /usr/bin/curl ×57 in 10s \(\d\d:\d\d:06\.123\.\.\d\d:\d\d:15\.122\)  parent=/usr/bin/bash$)")));
+
+	std::string agent = format_compact(agent_event(), false);
+	CHECK(agent.substr(13) ==
+	      "agent  heartbeat version=0.1.0 all probes attached events=1000 lost=3 max=18446744073709551615");
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// linesmand configuration. Every field has a default that works with no file at
+// all; a file overrides them key by key. Unknown keys and bad values are errors
+// naming the key and its line ("linesman.yaml:12: exec.argv_max: ...").
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/result.h"
+
+namespace linesman::agent {
+
+enum class OutputFormat { Compact, Jsonl };
+
+struct Config {
+	// host name stamped on every event; empty = gethostname()
+	std::string host;
+
+	struct Output {
+		OutputFormat format = OutputFormat::Compact; // output.format: compact | jsonl
+		std::string path = "-";                       // output.path: "-" = stdout, else a file (appended)
+		bool color = true;                            // output.color: only ever used on a terminal
+	} output;
+
+	struct Exec {
+		uint32_t argv_max = 8192; // exec.argv_max: bytes of argv captured, 64 .. 32767
+	} exec;
+
+	struct Rollup {
+		bool enabled = true;       // rollup.enabled
+		uint32_t threshold = 20;   // rollup.threshold: K full events per key and window, >= 1
+		uint32_t window_s = 60;    // rollup.window: W seconds, 1 .. 86400 ("60", "60s", "5m", "1h")
+		uint32_t max_keys = 16384; // rollup.max_keys: keys tracked at once, >= 16
+	} rollup;
+
+	struct ProcessCache {
+		uint32_t max_entries = 65536; // process_cache.max_entries, >= 1024
+		uint32_t exit_grace_s = 10;   // process_cache.exit_grace: keep exited processes this long
+	} process_cache;
+
+	struct RingBuffer {
+		uint32_t size_mib = 16;       // ring_buffer.size_mib: power of two, 1 .. 1024
+		uint32_t wakeup_kib = 256;    // ring_buffer.wakeup_kib: wake the reader at this backlog
+		uint32_t poll_ms = 100;       // ring_buffer.poll_ms: max latency when below the wakeup mark, 1 .. 1000
+		uint32_t queue_events = 65536; // ring_buffer.queue_events: reader -> pipeline queue bound, >= 1024
+	} ring_buffer;
+
+	uint32_t heartbeat_s = 60; // heartbeat: seconds between agent heartbeat events, 0 = off
+};
+
+inline constexpr const char *kDefaultConfigPath = "/etc/linesman/linesman.yaml";
+
+// Parse YAML text; `source` names it in errors (a path or "<string>").
+Result<Config> parse_config(const std::string &yaml, const std::string &source);
+
+// Load a file. A missing file at the default path yields the defaults; a missing
+// file that was asked for by name is an error.
+Result<Config> load_config(const std::string &path, bool explicitly_given);
+
+} // namespace linesman::agent

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "agent/pipeline.h"
+
+#include <variant>
+
+#include "common/clock.h"
+
+namespace linesman::agent {
+namespace {
+
+constexpr size_t kMaxFolded = 1 << 16;
+
+uint64_t folded_key(const decode::ProcessKey &k)
+{
+	// tgid and start time: unique per process; mixed into one word for the set
+	return (uint64_t(k.tgid) << 40) ^ k.start_boottime;
+}
+
+} // namespace
+
+Pipeline::Pipeline(proc::ProcessCache &cache, PipelineOptions opts, Emit emit)
+    : cache_(cache), opts_(std::move(opts)), emit_(std::move(emit)), rollup_(opts_.rollup)
+{
+}
+
+void Pipeline::emit(Event &&ev)
+{
+	ev.seq = next_seq_++;
+	ev.host = opts_.host;
+	if (ev.time_ns == 0)
+		ev.time_ns = clock::realtime_ns();
+	++stats_.emitted;
+	emit_(ev);
+}
+
+void Pipeline::on_record(const decode::Record &record)
+{
+	std::visit([this](const auto &r) { handle(r); }, record);
+}
+
+void Pipeline::handle(const decode::ForkRecord &r)
+{
+	++stats_.forks;
+	cache_.on_fork(r);
+}
+
+void Pipeline::handle(const decode::ExecRecord &r)
+{
+	++stats_.execs;
+	Event ev;
+	ev.type = EventType::Exec;
+	ev.time_ns = wall(r.hdr.ktime_ns);
+	ev.process = cache_.on_exec(r);
+	ExecDetails d;
+	d.filename = r.filename;
+	d.argc = r.argc;
+	d.flags = r.flags;
+	d.exe_mode = r.exe_mode;
+	d.exe_ino = r.exe_ino;
+	d.exe_dev = r.exe_dev;
+	ev.details = std::move(d);
+
+	if (opts_.rollup_enabled && !rollup_.offer(ev, ev.time_ns)) {
+		++stats_.folded_execs;
+		if (folded_.size() >= kMaxFolded)
+			folded_.clear(); // bounded: their exits are then shown, nothing is lost
+		folded_.insert(folded_key(r.hdr.key()));
+		return;
+	}
+	// An exec that is shown ends any folding of an earlier image of this process.
+	folded_.erase(folded_key(r.hdr.key()));
+	emit(std::move(ev));
+}
+
+void Pipeline::handle(const decode::ExitRecord &r)
+{
+	++stats_.exits;
+	ExitDetails d;
+	auto proc = cache_.on_exit(r, &d);
+	if (folded_.erase(folded_key(r.hdr.key()))) {
+		++stats_.folded_exits;
+		return;
+	}
+	Event ev;
+	ev.type = EventType::Exit;
+	ev.time_ns = wall(r.hdr.ktime_ns);
+	if (proc) {
+		ev.process = std::move(*proc);
+	} else {
+		// Unknown to the cache (started and exec'd while a record was lost):
+		// still report what the kernel said.
+		ev.process.pid = r.hdr.tgid;
+		ev.process.tid = r.hdr.tid;
+	}
+	ev.details = d;
+	emit(std::move(ev));
+}
+
+void Pipeline::on_loss(const std::string &where, const std::string &what, uint64_t count)
+{
+	if (count == 0)
+		return;
+	stats_.lost += count;
+	Event ev;
+	ev.type = EventType::Loss;
+	LossDetails d{where, what, count};
+	ev.details = std::move(d);
+	emit(std::move(ev));
+}
+
+void Pipeline::on_agent(const std::string &what, const std::string &message,
+			std::vector<std::pair<std::string, uint64_t>> counters)
+{
+	Event ev;
+	ev.type = EventType::Agent;
+	AgentDetails d;
+	d.what = what;
+	d.message = message;
+	d.counters = std::move(counters);
+	ev.details = std::move(d);
+	emit(std::move(ev));
+}
+
+void Pipeline::tick(uint64_t boot_now_ns)
+{
+	cache_.expire(boot_now_ns);
+	if (!opts_.rollup_enabled)
+		return;
+	for (Event &ev : rollup_.flush(wall(boot_now_ns)))
+		emit(std::move(ev));
+}
+
+void Pipeline::finish(uint64_t boot_now_ns)
+{
+	if (!opts_.rollup_enabled)
+		return;
+	for (Event &ev : rollup_.flush(wall(boot_now_ns), true))
+		emit(std::move(ev));
+}
+
+} // namespace linesman::agent

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// The pipeline stage between decoded kernel records and the outputs: process
+// cache enrichment, rollups, sequence numbers, loss and agent events. It owns
+// no thread and touches no kernel object, so unit tests drive it directly.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_set>
+
+#include "aggregate/rollup.h"
+#include "common/event.h"
+#include "decode/record.h"
+#include "proc/process_cache.h"
+
+namespace linesman::agent {
+
+struct PipelineOptions {
+	std::string host;
+	uint64_t boot_wall_ns = 0; // wall clock at boot: wall = boot_wall_ns + CLOCK_BOOTTIME ns
+	bool rollup_enabled = true;
+	aggregate::RollupOptions rollup;
+};
+
+class Pipeline {
+public:
+	using Emit = std::function<void(const Event &)>;
+
+	Pipeline(proc::ProcessCache &cache, PipelineOptions opts, Emit emit);
+
+	void on_record(const decode::Record &record);
+	// `count` records of `what` were lost at `where`: becomes a `loss` event.
+	void on_loss(const std::string &where, const std::string &what, uint64_t count);
+	void on_agent(const std::string &what, const std::string &message,
+		      std::vector<std::pair<std::string, uint64_t>> counters = {});
+	// Once a second: expire exited processes, close rollup windows.
+	void tick(uint64_t boot_now_ns);
+	// At shutdown: close every rollup window.
+	void finish(uint64_t boot_now_ns);
+
+	struct Stats {
+		uint64_t emitted = 0, execs = 0, exits = 0, forks = 0;
+		uint64_t folded_execs = 0, folded_exits = 0, lost = 0;
+	};
+	const Stats &stats() const { return stats_; }
+	uint64_t last_seq() const { return next_seq_ - 1; }
+
+private:
+	void emit(Event &&ev);
+	void handle(const decode::ExecRecord &r);
+	void handle(const decode::ForkRecord &r);
+	void handle(const decode::ExitRecord &r);
+	uint64_t wall(uint64_t boot_ns) const { return opts_.boot_wall_ns + boot_ns; }
+
+	proc::ProcessCache &cache_;
+	PipelineOptions opts_;
+	Emit emit_;
+	aggregate::Rollup rollup_;
+	// Processes whose exec was folded into a rollup: their exit is folded too.
+	std::unordered_set<uint64_t> folded_;
+	uint64_t next_seq_ = 1;
+	Stats stats_;
+};
+
+} // namespace linesman::agent

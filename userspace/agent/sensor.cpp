@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "agent/sensor.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <mutex>
+
+#include "agent/pipeline.h"
+#include "common/clock.h"
+#include "decode/decoder.h"
+#include "proc/process_cache.h"
+#include "proc/procfs.h"
+#include "ringbuf/reader.h"
+
+namespace linesman::agent {
+namespace {
+
+constexpr uint64_t kTickNs = 1'000'000'000;
+constexpr size_t kBatch = 512;
+
+std::string read_boot_id()
+{
+	std::ifstream f("/proc/sys/kernel/random/boot_id");
+	std::string id;
+	std::getline(f, id);
+	return id;
+}
+
+// Kernel record types, as the loss events name them (index = enum ls_event_type).
+const char *record_type_name(size_t type)
+{
+	switch (type) {
+	case 1: return "exec";
+	case 2: return "fork";
+	case 3: return "exit";
+	default: return "record";
+	}
+}
+
+} // namespace
+
+std::string host_name()
+{
+	char buf[256] = {};
+	if (gethostname(buf, sizeof(buf) - 1) != 0)
+		return "";
+	return buf;
+}
+
+struct Sensor::Impl {
+	Config cfg;
+	Sink sink;
+	Flush flush;
+	std::unique_ptr<probe::Probes> probes;
+	ringbuf::BoundedQueue<ringbuf::RawRecord> queue;
+	std::unique_ptr<ringbuf::Reader> reader;
+	proc::ProcFs procfs;
+	std::unique_ptr<proc::ProcessCache> cache;
+	std::unique_ptr<Pipeline> pipeline;
+
+	std::thread reader_thread, pipeline_thread;
+	std::atomic<bool> reader_stop{false}, pipeline_stop{false};
+	std::mutex stop_mu;
+	bool stopped = false;
+
+	// Last values turned into loss events.
+	probe::KernelCounters reported_kernel{};
+	std::array<uint64_t, ringbuf::Reader::kTypeSlots> reported_overflow{};
+	uint64_t reported_decode_errors = 0;
+
+	std::atomic<uint64_t> decode_errors{0}, events{0}, lost{0}, last_seq{0};
+	std::atomic<size_t> processes{0};
+	std::string reader_error;
+
+	explicit Impl(const Config &c) : cfg(c), queue(c.ring_buffer.queue_events) {}
+
+	void read_loop();
+	void pipeline_loop();
+	void report_losses();
+	void tick(uint64_t now);
+};
+
+void Sensor::Impl::read_loop()
+{
+	while (!reader_stop.load(std::memory_order_relaxed)) {
+		auto n = reader->poll(int(cfg.ring_buffer.poll_ms));
+		if (!n) {
+			reader_error = n.error().what();
+			break;
+		}
+	}
+	(void)reader->poll(0); // the probes are detached: take what is left
+}
+
+void Sensor::Impl::report_losses()
+{
+	if (auto kc = probes->counters()) {
+		const probe::KernelCounters &c = kc.value();
+		pipeline->on_loss("kernel_ringbuf", "exec", c.dropped_exec - reported_kernel.dropped_exec);
+		pipeline->on_loss("kernel_ringbuf", "fork", c.dropped_fork - reported_kernel.dropped_fork);
+		pipeline->on_loss("kernel_ringbuf", "exit", c.dropped_exit - reported_kernel.dropped_exit);
+		reported_kernel = c;
+	}
+	auto overflow = reader->overflow_by_type();
+	for (size_t t = 0; t < overflow.size(); ++t) {
+		pipeline->on_loss("userspace_queue", record_type_name(t), overflow[t] - reported_overflow[t]);
+		reported_overflow[t] = overflow[t];
+	}
+	uint64_t de = decode_errors.load();
+	pipeline->on_loss("decoder", "record", de - reported_decode_errors);
+	reported_decode_errors = de;
+}
+
+void Sensor::Impl::tick(uint64_t now)
+{
+	report_losses();
+	pipeline->tick(now);
+	processes = cache->size();
+}
+
+void Sensor::Impl::pipeline_loop()
+{
+	std::vector<ringbuf::RawRecord> batch;
+	batch.reserve(kBatch);
+	uint64_t last_tick = clock::boottime_ns();
+	uint64_t last_heartbeat = last_tick;
+	const uint64_t heartbeat_ns = uint64_t(cfg.heartbeat_s) * 1'000'000'000;
+
+	for (;;) {
+		bool stopping = pipeline_stop.load();
+		batch.clear();
+		queue.pop_batch(batch, kBatch, std::chrono::milliseconds(100));
+		for (const auto &raw : batch) {
+			auto rec = decode::decode(raw);
+			if (rec)
+				pipeline->on_record(rec.value());
+			else
+				decode_errors.fetch_add(1);
+		}
+		uint64_t now = clock::boottime_ns();
+		if (now - last_tick >= kTickNs) {
+			tick(now);
+			last_tick = now;
+		}
+		if (heartbeat_ns && now - last_heartbeat >= heartbeat_ns) {
+			const auto &s = pipeline->stats();
+			pipeline->on_agent("heartbeat", "",
+					   {{"execs", s.execs}, {"exits", s.exits}, {"forks", s.forks},
+					    {"folded_execs", s.folded_execs}, {"lost", s.lost},
+					    {"processes", cache->size()}});
+			last_heartbeat = now;
+		}
+		if (flush)
+			flush();
+		// Stop only once the reader is gone and the queue is empty.
+		if (stopping && batch.empty() && queue.size() == 0)
+			break;
+	}
+	uint64_t now = clock::boottime_ns();
+	tick(now);
+	pipeline->finish(now);
+	const auto &s = pipeline->stats();
+	pipeline->on_agent("stop", "linesmand stopping",
+			   {{"execs", s.execs}, {"exits", s.exits}, {"lost", s.lost}});
+	if (flush)
+		flush();
+}
+
+Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Sink sink, Flush flush, bool verbose)
+{
+	if (auto st = probe::preflight(); !st)
+		return st.error();
+	auto impl = std::make_unique<Impl>(cfg);
+	impl->sink = std::move(sink);
+	impl->flush = std::move(flush);
+
+	probe::LoadOptions lo;
+	lo.argv_max = cfg.exec.argv_max;
+	lo.ringbuf_bytes = cfg.ring_buffer.size_mib << 20;
+	lo.wakeup_bytes = uint64_t(cfg.ring_buffer.wakeup_kib) << 10;
+	lo.verbose = verbose;
+	auto probes = probe::Probes::load_and_attach(lo);
+	if (!probes)
+		return probes.error();
+	impl->probes = std::move(probes.value());
+
+	auto reader = ringbuf::Reader::open(impl->probes->ringbuf_fd(), impl->queue);
+	if (!reader)
+		return reader.error();
+	impl->reader = std::move(reader.value());
+	// Read from now on: records queue up while /proc is scanned below, so a
+	// process that starts during the scan is seen through its records.
+	impl->reader_thread = std::thread([p = impl.get()] { p->read_loop(); });
+
+	proc::CacheOptions co;
+	co.boot_id = read_boot_id();
+	co.ticks_per_second = uint64_t(sysconf(_SC_CLK_TCK));
+	co.boot_wall_ns = clock::boot_wall_ns();
+	co.max_entries = cfg.process_cache.max_entries;
+	co.exit_grace_ns = uint64_t(cfg.process_cache.exit_grace_s) * 1'000'000'000;
+	impl->cache = std::make_unique<proc::ProcessCache>(impl->procfs, co);
+	size_t seeded = impl->cache->seed();
+
+	PipelineOptions po;
+	po.host = cfg.host.empty() ? host_name() : cfg.host;
+	po.boot_wall_ns = co.boot_wall_ns;
+	po.rollup_enabled = cfg.rollup.enabled;
+	po.rollup = {cfg.rollup.threshold, cfg.rollup.window_s, cfg.rollup.max_keys};
+	Impl *p = impl.get();
+	impl->pipeline = std::make_unique<Pipeline>(*impl->cache, po, [p](const Event &ev) {
+		p->events.fetch_add(1, std::memory_order_relaxed);
+		p->last_seq.store(ev.seq, std::memory_order_relaxed);
+		if (ev.type == EventType::Loss)
+			p->lost.fetch_add(std::get<LossDetails>(ev.details).count, std::memory_order_relaxed);
+		p->sink(ev);
+	});
+
+	std::string attached, missing;
+	for (const auto &a : impl->probes->attachments()) {
+		std::string &list = a.attached ? attached : missing;
+		list += (list.empty() ? "" : ", ") + a.hook + (a.attached ? "" : " (" + a.error + ")");
+	}
+	impl->pipeline->on_agent("start",
+				 "attached: " + attached + (missing.empty() ? "" : "; not attached: " + missing),
+				 {{"processes_seeded", seeded}});
+	impl->processes = impl->cache->size();
+	impl->pipeline_thread = std::thread([p] { p->pipeline_loop(); });
+	return std::unique_ptr<Sensor>(new Sensor(std::move(impl)));
+}
+
+Sensor::Sensor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Sensor::~Sensor()
+{
+	stop();
+}
+
+void Sensor::stop()
+{
+	std::lock_guard lock(impl_->stop_mu);
+	if (impl_->stopped)
+		return;
+	impl_->stopped = true;
+	impl_->probes->detach();
+	impl_->reader_stop = true;
+	impl_->reader_thread.join();
+	impl_->pipeline_stop = true;
+	impl_->queue.wake();
+	impl_->pipeline_thread.join();
+}
+
+SensorStatus Sensor::status() const
+{
+	SensorStatus s;
+	s.attachments = impl_->probes->attachments();
+	s.records = impl_->reader->records();
+	s.decode_errors = impl_->decode_errors.load();
+	s.events = impl_->events.load();
+	s.lost = impl_->lost.load();
+	s.last_seq = impl_->last_seq.load();
+	s.processes = impl_->processes.load();
+	return s;
+}
+
+} // namespace linesman::agent

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+// The running sensor: probes attached, one thread reading the ring buffer into
+// a bounded queue, one pipeline thread that decodes, enriches and hands every
+// event to the sink. linesmand and the kernel tests both run exactly this.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/config.h"
+#include "common/event.h"
+#include "common/result.h"
+#include "probe/probes.h"
+
+namespace linesman::agent {
+
+struct SensorStatus {
+	std::vector<probe::Attachment> attachments;
+	uint64_t records = 0;        // records read from the ring buffer
+	uint64_t decode_errors = 0;
+	uint64_t events = 0;         // events handed to the sink
+	uint64_t lost = 0;           // records reported in loss events
+	uint64_t last_seq = 0;
+	size_t processes = 0;        // process cache entries
+};
+
+class Sensor {
+public:
+	// Called on the pipeline thread, one event at a time, in seq order.
+	using Sink = std::function<void(const Event &)>;
+	// Called on the pipeline thread after each batch of events (buffered outputs flush).
+	using Flush = std::function<void()>;
+
+	static Result<std::unique_ptr<Sensor>> start(const Config &cfg, Sink sink, Flush flush = {},
+						     bool verbose = false);
+	~Sensor();
+
+	// Detach the probes, drain what was read, close rollup windows, emit the
+	// agent stop event. Idempotent.
+	void stop();
+	SensorStatus status() const;
+
+	struct Impl;
+
+private:
+	explicit Sensor(std::unique_ptr<Impl> impl);
+	std::unique_ptr<Impl> impl_;
+};
+
+// This host's name, for events ("" if gethostname fails).
+std::string host_name();
+
+} // namespace linesman::agent

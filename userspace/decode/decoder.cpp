@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "decode/decoder.h"
+
+#include <cstring>
+#include <string>
+
+#include "linesman_abi.h"
+
+namespace linesman::decode {
+namespace {
+
+template <typename T>
+T load(std::span<const std::byte> bytes)
+{
+	T v;
+	std::memcpy(&v, bytes.data(), sizeof(T)); // records are not guaranteed aligned
+	return v;
+}
+
+Header header_of(const ls_event_header &h)
+{
+	return Header{h.ktime_ns, h.tgid, h.tid, h.start_boottime};
+}
+
+std::string_view cstr(const char *s, size_t max)
+{
+	return std::string_view(s, strnlen(s, max));
+}
+
+// A span of the tail, or an error if it points outside the record.
+Result<std::string_view> span_of(std::span<const std::byte> tail, ls_span s, const char *field)
+{
+	if (size_t(s.off) + s.len > tail.size())
+		return Error("exec record: " + std::string(field) + " span [" + std::to_string(s.off) +
+			     ", +" + std::to_string(s.len) + ") exceeds the record tail (" +
+			     std::to_string(tail.size()) + " bytes)");
+	return std::string_view(reinterpret_cast<const char *>(tail.data()) + s.off, s.len);
+}
+
+Result<Record> decode_exec(std::span<const std::byte> bytes)
+{
+	if (bytes.size() < sizeof(ls_exec_event))
+		return Error("exec record too short: " + std::to_string(bytes.size()) + " bytes");
+	auto ev = load<ls_exec_event>(bytes);
+	auto tail = bytes.subspan(sizeof(ls_exec_event));
+	ExecRecord r;
+	r.hdr = header_of(ev.hdr);
+	r.ppid = ev.ppid;
+	r.parent_start_boottime = ev.parent_start_boottime;
+	r.uid = ev.uid;
+	r.gid = ev.gid;
+	r.euid = ev.euid;
+	r.egid = ev.egid;
+	r.auid = ev.auid;
+	r.sessionid = ev.sessionid;
+	r.tty_dev = ev.tty_dev;
+	r.flags = ev.flags;
+	r.argc = ev.argc;
+	r.exe_mode = ev.exe_mode;
+	r.old_tid = ev.old_tid;
+	r.cgroup_id = ev.cgroup_id;
+	r.exe_ino = ev.exe_ino;
+	r.exe_dev = ev.exe_dev;
+	r.comm = std::string(cstr(ev.comm, sizeof(ev.comm)));
+
+	struct Field {
+		ls_span span;
+		const char *name;
+		std::string *out;
+	};
+	std::string argv_area;
+	for (const Field &f : {Field{ev.exe, "exe", &r.exe}, Field{ev.filename, "filename", &r.filename},
+			       Field{ev.argv, "argv", &argv_area}, Field{ev.cwd, "cwd", &r.cwd},
+			       Field{ev.tty, "tty", &r.tty}}) {
+		auto s = span_of(tail, f.span, f.name);
+		if (!s)
+			return s.error();
+		*f.out = std::string(s.value());
+	}
+	r.argv = split_argv(argv_area);
+	r.tty = tty_display_name(r.tty);
+	return Record(std::move(r));
+}
+
+} // namespace
+
+std::vector<std::string> split_argv(std::string_view area)
+{
+	std::vector<std::string> out;
+	while (!area.empty()) {
+		size_t nul = area.find('\0');
+		if (nul == std::string_view::npos) {
+			out.emplace_back(area); // cut short by the argv cap
+			break;
+		}
+		out.emplace_back(area.substr(0, nul));
+		area.remove_prefix(nul + 1);
+	}
+	return out;
+}
+
+std::string tty_display_name(std::string_view name)
+{
+	// pty slaves are named "pts<N>" inside the kernel; /dev shows them as pts/<N>.
+	if (name.size() > 3 && name.substr(0, 3) == "pts" && name[3] >= '0' && name[3] <= '9')
+		return "pts/" + std::string(name.substr(3));
+	return std::string(name);
+}
+
+Result<Record> decode(std::span<const std::byte> bytes)
+{
+	if (bytes.size() < sizeof(ls_event_header))
+		return Error("record too short for a header: " + std::to_string(bytes.size()) + " bytes");
+	auto h = load<ls_event_header>(bytes);
+	if (h.abi_version != LS_ABI_VERSION)
+		return Error("record ABI version " + std::to_string(h.abi_version) + ", agent speaks " +
+			     std::to_string(LS_ABI_VERSION) + ": BPF object and agent are from different builds");
+	if (h.size != bytes.size())
+		return Error("record size field " + std::to_string(h.size) + " != " +
+			     std::to_string(bytes.size()) + " bytes received");
+	switch (h.type) {
+	case LS_EV_EXEC:
+		return decode_exec(bytes);
+	case LS_EV_FORK: {
+		if (bytes.size() != sizeof(ls_fork_event))
+			return Error("fork record has " + std::to_string(bytes.size()) + " bytes, expected " +
+				     std::to_string(sizeof(ls_fork_event)));
+		auto ev = load<ls_fork_event>(bytes);
+		return Record(ForkRecord{header_of(ev.hdr), ev.parent_tgid, ev.parent_start_boottime});
+	}
+	case LS_EV_EXIT: {
+		if (bytes.size() != sizeof(ls_exit_event))
+			return Error("exit record has " + std::to_string(bytes.size()) + " bytes, expected " +
+				     std::to_string(sizeof(ls_exit_event)));
+		auto ev = load<ls_exit_event>(bytes);
+		return Record(ExitRecord{header_of(ev.hdr), ev.exit_code});
+	}
+	default:
+		return Error("unknown record type " + std::to_string(h.type));
+	}
+}
+
+} // namespace linesman::decode

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: Apache-2.0
+// format_compact: one line per event for a human on call. Everything the monitored host
+// controls (argv, paths, comm, user names) is escaped before it reaches the terminal: an
+// attacker's argv must not be able to move the cursor, recolour the line or reorder it.
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <string_view>
+
+#include "output/format.h"
+
+namespace linesman::output {
+namespace {
+
+constexpr std::string_view kReset = "\x1b[0m";
+constexpr std::string_view kAlarm = "\x1b[1;31m"; // bold red: look at this line
+
+std::string_view type_colour(EventType t)
+{
+	switch (t) {
+	case EventType::Exec:
+		return "\x1b[32m"; // green
+	case EventType::Exit:
+		return "\x1b[36m"; // cyan
+	case EventType::Rollup:
+		return "\x1b[33m"; // yellow
+	case EventType::Loss:
+		return kAlarm;
+	case EventType::Agent:
+		return "\x1b[35m"; // magenta
+	}
+	return "";
+}
+
+class Line {
+public:
+	explicit Line(bool color) : color_(color) {}
+
+	Line &raw(std::string_view s)
+	{
+		out_ += s;
+		return *this;
+	}
+	Line &num(uint64_t v)
+	{
+		out_ += std::to_string(v);
+		return *this;
+	}
+	Line &snum(int64_t v)
+	{
+		out_ += std::to_string(v);
+		return *this;
+	}
+	// Untrusted text as one unambiguous word: quoted when it holds a space, quote, backslash,
+	// control or invalid byte (or is empty), so argv boundaries stay visible.
+	Line &word(std::string_view s)
+	{
+		if (!needs_quotes(s))
+			return raw(s);
+		out_ += '"';
+		escaped(s, true);
+		out_ += '"';
+		return *this;
+	}
+	// Untrusted free text (messages): escaped, never quoted.
+	Line &text(std::string_view s)
+	{
+		escaped(s, false);
+		return *this;
+	}
+	Line &colour(std::string_view c)
+	{
+		if (color_)
+			out_ += c;
+		return *this;
+	}
+	Line &reset() { return colour(kReset); }
+	std::string take() { return std::move(out_); }
+
+private:
+	static bool needs_quotes(std::string_view s)
+	{
+		if (s.empty())
+			return true;
+		for (std::size_t i = 0; i < s.size();) {
+			Utf8Char c = utf8_decode(s, i);
+			if (c.len == 0 || c.cp == ' ' || c.cp == '"' || c.cp == '\\' ||
+			    is_invisible_control(c.cp))
+				return true;
+			i += c.len;
+		}
+		return false;
+	}
+
+	void escaped(std::string_view s, bool in_quotes)
+	{
+		char buf[16];
+		for (std::size_t i = 0; i < s.size();) {
+			Utf8Char c = utf8_decode(s, i);
+			if (c.len == 0) {
+				snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(s[i]));
+				out_ += buf;
+				i++;
+				continue;
+			}
+			if (c.cp == '\\') {
+				out_ += "\\\\";
+			} else if (c.cp == '"' && in_quotes) {
+				out_ += "\\\"";
+			} else if (c.cp == '\n') {
+				out_ += "\\n";
+			} else if (c.cp == '\t') {
+				out_ += "\\t";
+			} else if (c.cp == '\r') {
+				out_ += "\\r";
+			} else if (c.cp < 0x80 && is_invisible_control(c.cp)) {
+				snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(c.cp));
+				out_ += buf;
+			} else if (is_invisible_control(c.cp)) {
+				snprintf(buf, sizeof(buf), "\\u{%04x}", static_cast<unsigned>(c.cp));
+				out_ += buf;
+			} else {
+				out_.append(s, i, c.len);
+			}
+			i += c.len;
+		}
+	}
+
+	std::string out_;
+	bool color_;
+};
+
+// Local wall-clock time of day, HH:MM:SS.mmm.
+std::string clock_of(uint64_t ns)
+{
+	time_t secs = static_cast<time_t>(ns / 1000000000);
+	struct tm tm {};
+	localtime_r(&secs, &tm);
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 static_cast<unsigned>(ns / 1000000 % 1000));
+	return buf;
+}
+
+// "0.250s", "59.999s", "12m05s", "3h02m05s", "2d03h04m".
+std::string duration_of(uint64_t ns)
+{
+	char buf[48];
+	uint64_t s = ns / 1000000000;
+	if (s < 60)
+		snprintf(buf, sizeof(buf), "%llu.%03llus", static_cast<unsigned long long>(s),
+			 static_cast<unsigned long long>(ns / 1000000 % 1000));
+	else if (s < 3600)
+		snprintf(buf, sizeof(buf), "%llum%02llus", static_cast<unsigned long long>(s / 60),
+			 static_cast<unsigned long long>(s % 60));
+	else if (s < 86400)
+		snprintf(buf, sizeof(buf), "%lluh%02llum%02llus", static_cast<unsigned long long>(s / 3600),
+			 static_cast<unsigned long long>(s / 60 % 60), static_cast<unsigned long long>(s % 60));
+	else
+		snprintf(buf, sizeof(buf), "%llud%02lluh%02llum", static_cast<unsigned long long>(s / 86400),
+			 static_cast<unsigned long long>(s / 3600 % 24),
+			 static_cast<unsigned long long>(s / 60 % 60));
+	return buf;
+}
+
+std::string signal_name(int sig)
+{
+	struct Name {
+		int sig;
+		const char *name;
+	};
+	static constexpr Name names[] = {
+	    {SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},     {SIGQUIT, "SIGQUIT"},   {SIGILL, "SIGILL"},
+	    {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"},   {SIGBUS, "SIGBUS"},     {SIGFPE, "SIGFPE"},
+	    {SIGKILL, "SIGKILL"}, {SIGUSR1, "SIGUSR1"},   {SIGSEGV, "SIGSEGV"},   {SIGUSR2, "SIGUSR2"},
+	    {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"},   {SIGTERM, "SIGTERM"},   {SIGCHLD, "SIGCHLD"},
+	    {SIGCONT, "SIGCONT"}, {SIGSTOP, "SIGSTOP"},   {SIGTSTP, "SIGTSTP"},   {SIGTTIN, "SIGTTIN"},
+	    {SIGTTOU, "SIGTTOU"}, {SIGURG, "SIGURG"},     {SIGXCPU, "SIGXCPU"},   {SIGXFSZ, "SIGXFSZ"},
+	    {SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"}, {SIGWINCH, "SIGWINCH"}, {SIGIO, "SIGIO"},
+	    {SIGSYS, "SIGSYS"},
+#ifdef SIGSTKFLT
+	    {SIGSTKFLT, "SIGSTKFLT"},
+#endif
+#ifdef SIGPWR
+	    {SIGPWR, "SIGPWR"},
+#endif
+	};
+	for (const Name &n : names)
+		if (n.sig == sig)
+			return n.name;
+	return std::to_string(sig); // real-time or unknown: the number
+}
+
+std::string_view basename_of(std::string_view path)
+{
+	auto slash = path.rfind('/');
+	return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// The program: its exe, or comm in brackets when the exe is unknown (as ps shows kernel tasks).
+void program(Line &l, const Process &p)
+{
+	if (!p.exe.empty()) {
+		l.word(p.exe);
+	} else {
+		l.raw("[").text(p.comm).raw("]");
+	}
+}
+
+// "root(0)", "uid=1234" when the name does not resolve, then what differs: the effective uid
+// (a setuid escalation) and the login user behind a su/sudo.
+void identity(Line &l, const Process &p)
+{
+	if (!p.user.empty())
+		l.word(p.user).raw("(").num(p.uid).raw(")");
+	else
+		l.raw("uid=").num(p.uid);
+	if (p.euid != p.uid)
+		l.raw(" euid=").num(p.euid);
+	if (!p.origin && !p.login_user.empty() && p.login_user != p.user)
+		l.raw(" login=").word(p.login_user);
+}
+
+void origin(Line &l, const Process &p)
+{
+	if (!p.origin)
+		return;
+	const SessionOrigin &o = *p.origin;
+	l.raw("  ssh=");
+	if (!o.user.empty())
+		l.word(o.user).raw("@");
+	if (o.peer_addr.find(':') != std::string::npos)
+		l.raw("[").word(o.peer_addr).raw("]");
+	else
+		l.word(o.peer_addr);
+	if (o.peer_port)
+		l.raw(":").num(o.peer_port);
+}
+
+void flags(Line &l, uint32_t f)
+{
+	if (!f)
+		return;
+	l.raw("  [");
+	bool first = true;
+	for (int i = 0; i < 32; i++) {
+		uint32_t bit = 1u << i;
+		if (!(f & bit))
+			continue;
+		if (!first)
+			l.raw(",");
+		first = false;
+		bool alarming = bit & (kExecSetuid | kExecMemfd | kExecDeleted);
+		if (alarming)
+			l.colour(kAlarm);
+		if (const char *name = exec_flag_name(bit))
+			l.raw(name);
+		else
+			l.raw("bit").num(i);
+		if (alarming)
+			l.reset();
+	}
+	l.raw("]");
+}
+
+void details(Line &l, const Process &p, const ExecDetails &d)
+{
+	l.raw("pid=").num(p.pid).raw(" ppid=").num(p.ppid).raw(" ");
+	identity(l, p);
+	l.raw(" ");
+	if (!p.exe.empty())
+		l.word(p.exe);
+	else if (!d.filename.empty())
+		l.word(d.filename);
+	else
+		program(l, p);
+	// argv[0] is the caller's choice: show it only when it is not the program's own name,
+	// which is how "[kworker/0:1]" masquerades stand out.
+	if (!p.argv.empty()) {
+		std::string_view shown = !p.exe.empty() ? p.exe : std::string_view(d.filename);
+		if (basename_of(p.argv[0]) != basename_of(shown))
+			l.raw(" (argv0=").word(p.argv[0]).raw(")");
+	}
+	for (std::size_t i = 1; i < p.argv.size(); i++)
+		l.raw(" ").word(p.argv[i]);
+	if (d.flags & kExecArgvTruncated)
+		l.raw(" …");
+	l.raw("  cwd=").word(p.cwd);
+	flags(l, d.flags);
+	if (!p.ancestors.empty())
+		l.raw("  parent=").word(p.ancestors[0]);
+	origin(l, p);
+	if (!p.container_id.empty())
+		l.raw("  container=").word(std::string_view(p.container_id).substr(0, 12));
+}
+
+void details(Line &l, const Process &p, const ExitDetails &d)
+{
+	l.raw("pid=").num(p.pid).raw(" ");
+	program(l, p);
+	if (d.signal) {
+		bool alarming = d.core_dumped || d.signal == SIGKILL || d.signal == SIGSEGV;
+		l.raw(" ");
+		if (alarming)
+			l.colour(kAlarm);
+		l.raw("signal=").raw(signal_name(d.signal));
+		if (alarming)
+			l.reset();
+		if (d.core_dumped)
+			l.raw(" (core dumped)");
+	} else {
+		l.raw(" code=").snum(d.code);
+	}
+	l.raw(" duration=").raw(duration_of(d.duration_ns));
+}
+
+void details(Line &l, const Process &p, const RollupDetails &d)
+{
+	l.raw(to_string(d.rolled_type)).raw(" ");
+	program(l, p);
+	l.raw(" ×").num(d.count).raw(" in ").num(d.window_s).raw("s (");
+	l.raw(clock_of(d.first_time_ns)).raw("..").raw(clock_of(d.last_time_ns)).raw(")");
+	if (!d.parent_exe.empty())
+		l.raw("  parent=").word(d.parent_exe);
+}
+
+void details(Line &l, const Process &, const LossDetails &d)
+{
+	l.colour(kAlarm).raw("LOST ").num(d.count).raw(" ").text(d.what).raw(" at ").text(d.where);
+	l.reset();
+}
+
+void details(Line &l, const Process &, const AgentDetails &d)
+{
+	l.text(d.what);
+	if (!d.version.empty())
+		l.raw(" version=").word(d.version);
+	if (!d.message.empty())
+		l.raw(" ").text(d.message);
+	for (const auto &[name, value] : d.counters)
+		l.raw(" ").text(name).raw("=").num(value);
+}
+
+// No details (or a type newer than this agent): the process alone.
+void details(Line &l, const Process &p, std::monostate)
+{
+	l.raw("pid=").num(p.pid).raw(" ");
+	program(l, p);
+}
+
+} // namespace
+
+std::string format_compact(const Event &ev, bool color)
+{
+	Line l(color);
+	l.raw(clock_of(ev.time_ns)).raw(" ");
+	std::string_view type = to_string(ev.type);
+	l.colour(type_colour(ev.type)).raw(type).reset();
+	constexpr std::size_t kTypeWidth = 6; // "rollup"
+	l.raw(std::string(type.size() < kTypeWidth ? kTypeWidth - type.size() : 0, ' ')).raw(" ");
+	std::visit([&](const auto &d) { details(l, ev.process, d); }, ev.details);
+	return l.take();
+}
+
+} // namespace linesman::output

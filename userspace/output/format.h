@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// Renderings of an Event: one compact human line, one JSON object (mirrors the
+// protobuf schema field for field, proto3 JSON mapping names), and protobuf-lite.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/event.h"
+
+namespace linesman::v1 {
+class Event;
+}
+
+namespace linesman::output {
+
+// Event.schema_version in userspace/proto/linesman/v1/event.proto (see its compatibility rules).
+inline constexpr uint32_t kSchemaVersion = 1;
+
+// One line, no trailing newline, e.g.
+// 09:34:15.123 exec   pid=4242 ppid=4100 root(0) /usr/bin/ls -la /tmp  cwd=/root  parent=/usr/bin/bash  ssh=alice@192.0.2.7:52144
+// Untrusted text (argv, paths, comm) is shown escaped: control characters, invalid UTF-8 and
+// bidi overrides never reach the terminal raw. `color` adds ANSI colours (callers pass true
+// only for a terminal).
+std::string format_compact(const Event &ev, bool color);
+
+// One JSON object, no trailing newline. Keys are the proto field names in
+// lowerCamelCase (the proto3 JSON mapping); 64-bit integers are JSON numbers.
+// Beyond the schema: "type" and "rolledType" are the lowercase names ("exec"), "time" is
+// timeNs as RFC 3339 UTC, exec "flags" is an array of flag names. Every process field is
+// printed except "origin" when absent and "containerId" when empty. Invalid UTF-8 becomes
+// U+FFFD, so the output is always valid JSON. `pretty` indents by two spaces over lines.
+std::string format_json(const Event &ev, bool pretty = false);
+
+// Conversion to the canonical protobuf message and back. The round trip is exact, except that
+// invalid UTF-8 in fields the schema types as `string` (agent-composed text) is replaced by
+// U+FFFD so the message always parses; `bytes` fields (argv, paths, comm) stay exact.
+void to_proto(const Event &ev, linesman::v1::Event *out);
+Event from_proto(const linesman::v1::Event &msg);
+
+// The JSON name of an ExecFlag bit ("setuid", "exe_truncated", ...), nullptr for unknown bits.
+const char *exec_flag_name(uint32_t bit);
+
+// UTF-8 helpers the renderings share.
+struct Utf8Char {
+	char32_t cp = 0;
+	std::size_t len = 0; // 0: the bytes at that position are not well-formed UTF-8
+};
+// Decodes the sequence at s[i]; rejects overlongs, surrogates, > U+10FFFF and truncation.
+Utf8Char utf8_decode(std::string_view s, std::size_t i);
+// s with every byte that is not part of a well-formed sequence replaced by U+FFFD.
+std::string utf8_sanitize(std::string_view s);
+// Code points a terminal or viewer acts on instead of showing: C0/C1 controls, DEL, line and
+// paragraph separators, bidi embeddings/overrides/isolates (the "Trojan Source" characters).
+bool is_invisible_control(char32_t cp);
+
+} // namespace linesman::output

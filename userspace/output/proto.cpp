@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: Apache-2.0
+// Event <-> linesman.v1.Event (userspace/proto/linesman/v1/event.proto), field for field.
+#include "linesman/v1/event.pb.h"
+#include "output/format.h"
+
+namespace linesman::output {
+namespace {
+
+namespace pb = linesman::v1;
+
+// The schema's enums carry the agent's values: a mismatch is a build error, not a wrong event.
+static_assert(pb::EVENT_TYPE_EXEC == int(EventType::Exec));
+static_assert(pb::EVENT_TYPE_EXIT == int(EventType::Exit));
+static_assert(pb::EVENT_TYPE_ROLLUP == int(EventType::Rollup));
+static_assert(pb::EVENT_TYPE_LOSS == int(EventType::Loss));
+static_assert(pb::EVENT_TYPE_AGENT == int(EventType::Agent));
+static_assert(uint32_t(pb::EXEC_FLAG_SETUID) == kExecSetuid);
+static_assert(uint32_t(pb::EXEC_FLAG_SETGID) == kExecSetgid);
+static_assert(uint32_t(pb::EXEC_FLAG_DELETED) == kExecDeleted);
+static_assert(uint32_t(pb::EXEC_FLAG_MEMFD) == kExecMemfd);
+static_assert(uint32_t(pb::EXEC_FLAG_SCRIPT) == kExecScript);
+static_assert(uint32_t(pb::EXEC_FLAG_EXE_TRUNCATED) == kExecExeTruncated);
+static_assert(uint32_t(pb::EXEC_FLAG_CWD_TRUNCATED) == kExecCwdTruncated);
+static_assert(uint32_t(pb::EXEC_FLAG_ARGV_TRUNCATED) == kExecArgvTruncated);
+static_assert(uint32_t(pb::EXEC_FLAG_FILENAME_TRUNCATED) == kExecFilenameTruncated);
+static_assert(uint32_t(pb::EXEC_FLAG_ARGV_UNREADABLE) == kExecArgvUnreadable);
+static_assert(uint32_t(pb::EXEC_FLAG_EXE_UNREACHABLE) == kExecExeUnreachable);
+// The oneof field number is 15 + the EventType value (the schema's numbering rule).
+static_assert(pb::Event::kExec == 15 + int(EventType::Exec));
+static_assert(pb::Event::kExit == 15 + int(EventType::Exit));
+static_assert(pb::Event::kRollup == 15 + int(EventType::Rollup));
+static_assert(pb::Event::kLoss == 15 + int(EventType::Loss));
+static_assert(pb::Event::kAgent == 15 + int(EventType::Agent));
+
+// For `string` fields: a parser rejects the whole message on invalid UTF-8.
+std::string text(const std::string &s)
+{
+	return utf8_sanitize(s);
+}
+
+pb::EventType type_to_proto(EventType t)
+{
+	return static_cast<pb::EventType>(t);
+}
+
+// A value from a newer agent is kept when it fits (to_string names it "unknown").
+EventType type_from_proto(int t)
+{
+	return t > 0 && t <= 0xff ? static_cast<EventType>(t) : static_cast<EventType>(0);
+}
+
+void process_to_proto(const Process &p, pb::Process *m)
+{
+	m->set_pid(p.pid);
+	m->set_tid(p.tid);
+	m->set_ppid(p.ppid);
+	m->set_exec_id(text(p.exec_id));
+	m->set_parent_exec_id(text(p.parent_exec_id));
+	m->set_uid(p.uid);
+	m->set_gid(p.gid);
+	m->set_euid(p.euid);
+	m->set_egid(p.egid);
+	m->set_auid(p.auid);
+	m->set_session_id(p.session_id);
+	m->set_tty(text(p.tty));
+	m->set_comm(p.comm);
+	m->set_exe(p.exe);
+	for (const auto &a : p.argv)
+		m->add_argv(a);
+	m->set_cwd(p.cwd);
+	m->set_cgroup_id(p.cgroup_id);
+	m->set_container_id(text(p.container_id));
+	m->set_start_time_ns(p.start_time_ns);
+	for (const auto &a : p.ancestors)
+		m->add_ancestors(a);
+	if (p.origin) {
+		pb::SessionOrigin *o = m->mutable_origin();
+		o->set_peer_addr(text(p.origin->peer_addr));
+		o->set_peer_port(p.origin->peer_port);
+		o->set_user(text(p.origin->user));
+		o->set_via(p.origin->via);
+	}
+	m->set_user(text(p.user));
+	m->set_login_user(text(p.login_user));
+}
+
+Process process_from_proto(const pb::Process &m)
+{
+	Process p;
+	p.pid = m.pid();
+	p.tid = m.tid();
+	p.ppid = m.ppid();
+	p.exec_id = m.exec_id();
+	p.parent_exec_id = m.parent_exec_id();
+	p.uid = m.uid();
+	p.gid = m.gid();
+	p.euid = m.euid();
+	p.egid = m.egid();
+	p.auid = m.auid();
+	p.session_id = m.session_id();
+	p.tty = m.tty();
+	p.comm = m.comm();
+	p.exe = m.exe();
+	p.argv.assign(m.argv().begin(), m.argv().end());
+	p.cwd = m.cwd();
+	p.cgroup_id = m.cgroup_id();
+	p.container_id = m.container_id();
+	p.start_time_ns = m.start_time_ns();
+	p.ancestors.assign(m.ancestors().begin(), m.ancestors().end());
+	if (m.has_origin()) {
+		const pb::SessionOrigin &o = m.origin();
+		p.origin = SessionOrigin{
+		    .peer_addr = o.peer_addr(), .peer_port = o.peer_port(), .user = o.user(), .via = o.via()};
+	}
+	p.user = m.user();
+	p.login_user = m.login_user();
+	return p;
+}
+
+void details_to_proto(const ExecDetails &d, pb::Event *m)
+{
+	pb::ExecDetails *x = m->mutable_exec();
+	x->set_filename(d.filename);
+	x->set_argc(d.argc);
+	x->set_flags(d.flags);
+	x->set_exe_mode(d.exe_mode);
+	x->set_exe_ino(d.exe_ino);
+	x->set_exe_dev(d.exe_dev);
+}
+
+void details_to_proto(const ExitDetails &d, pb::Event *m)
+{
+	pb::ExitDetails *x = m->mutable_exit();
+	x->set_code(d.code);
+	x->set_signal(d.signal);
+	x->set_core_dumped(d.core_dumped);
+	x->set_duration_ns(d.duration_ns);
+}
+
+void details_to_proto(const RollupDetails &d, pb::Event *m)
+{
+	pb::RollupDetails *x = m->mutable_rollup();
+	x->set_rolled_type(type_to_proto(d.rolled_type));
+	x->set_count(d.count);
+	x->set_first_time_ns(d.first_time_ns);
+	x->set_last_time_ns(d.last_time_ns);
+	x->set_parent_exe(d.parent_exe);
+	x->set_window_s(d.window_s);
+}
+
+void details_to_proto(const LossDetails &d, pb::Event *m)
+{
+	pb::LossDetails *x = m->mutable_loss();
+	x->set_where(text(d.where));
+	x->set_what(text(d.what));
+	x->set_count(d.count);
+}
+
+void details_to_proto(const AgentDetails &d, pb::Event *m)
+{
+	pb::AgentDetails *x = m->mutable_agent();
+	x->set_what(text(d.what));
+	x->set_message(text(d.message));
+	x->set_version(text(d.version));
+	for (const auto &[name, value] : d.counters) {
+		pb::Counter *c = x->add_counters();
+		c->set_name(text(name));
+		c->set_value(value);
+	}
+}
+
+void details_to_proto(std::monostate, pb::Event *) {}
+
+} // namespace
+
+void to_proto(const Event &ev, pb::Event *out)
+{
+	out->Clear();
+	out->set_schema_version(kSchemaVersion);
+	out->set_seq(ev.seq);
+	out->set_time_ns(ev.time_ns);
+	out->set_host(text(ev.host));
+	out->set_type(type_to_proto(ev.type));
+	process_to_proto(ev.process, out->mutable_process());
+	std::visit([&](const auto &d) { details_to_proto(d, out); }, ev.details);
+}
+
+Event from_proto(const pb::Event &msg)
+{
+	Event ev;
+	ev.seq = msg.seq();
+	ev.time_ns = msg.time_ns();
+	ev.host = msg.host();
+	ev.type = type_from_proto(msg.type());
+	ev.process = process_from_proto(msg.process());
+	switch (msg.details_case()) {
+	case pb::Event::kExec: {
+		const pb::ExecDetails &x = msg.exec();
+		ev.details = ExecDetails{.filename = x.filename(),
+					 .argc = x.argc(),
+					 .flags = x.flags(),
+					 .exe_mode = x.exe_mode(),
+					 .exe_ino = x.exe_ino(),
+					 .exe_dev = x.exe_dev()};
+		break;
+	}
+	case pb::Event::kExit: {
+		const pb::ExitDetails &x = msg.exit();
+		ev.details = ExitDetails{.code = x.code(),
+					 .signal = x.signal(),
+					 .core_dumped = x.core_dumped(),
+					 .duration_ns = x.duration_ns()};
+		break;
+	}
+	case pb::Event::kRollup: {
+		const pb::RollupDetails &x = msg.rollup();
+		ev.details = RollupDetails{.rolled_type = type_from_proto(x.rolled_type()),
+					   .count = x.count(),
+					   .first_time_ns = x.first_time_ns(),
+					   .last_time_ns = x.last_time_ns(),
+					   .parent_exe = x.parent_exe(),
+					   .window_s = x.window_s()};
+		break;
+	}
+	case pb::Event::kLoss: {
+		const pb::LossDetails &x = msg.loss();
+		ev.details = LossDetails{.where = x.where(), .what = x.what(), .count = x.count()};
+		break;
+	}
+	case pb::Event::kAgent: {
+		const pb::AgentDetails &x = msg.agent();
+		AgentDetails d{.what = x.what(), .message = x.message(), .version = x.version(), .counters = {}};
+		for (const pb::Counter &c : x.counters())
+			d.counters.emplace_back(c.name(), c.value());
+		ev.details = std::move(d);
+		break;
+	}
+	case pb::Event::DETAILS_NOT_SET:
+		break; // no details, or details of a type newer than this agent
+	}
+	return ev;
+}
+
+} // namespace linesman::output

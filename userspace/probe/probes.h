@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// Loads the BPF object (bpftool skeleton), checks what this kernel supports and
+// attaches every program it can. With ringbuf/, the only libbpf user.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+struct linesman_bpf;
+struct bpf_link;
+
+namespace linesman::probe {
+
+struct LoadOptions {
+	uint32_t argv_max = 8192;
+	uint32_t ringbuf_bytes = 16u << 20; // power of two, multiple of the page size
+	uint64_t wakeup_bytes = 256u << 10;
+	bool verbose = false;               // libbpf debug output on stderr
+};
+
+struct Attachment {
+	std::string program; // BPF program name, e.g. "handle_exec"
+	std::string hook;    // "tp_btf/sched_process_exec"
+	std::string family;  // "process"
+	bool required = false;
+	bool attached = false;
+	std::string error;   // why it is not attached
+};
+
+// Kernel-side counters, summed over CPUs.
+struct KernelCounters {
+	uint64_t dropped_exec = 0, dropped_fork = 0, dropped_exit = 0;
+	uint64_t emitted = 0;
+};
+
+// Checks that need no BPF load: privileges, BTF, lockdown. The error names the
+// cause and the fix; the caller prints it and exits non-zero.
+Status preflight();
+
+class Probes {
+public:
+	static Result<std::unique_ptr<Probes>> load_and_attach(const LoadOptions &opts);
+	~Probes(); // detaches and unloads
+	Probes(const Probes &) = delete;
+	Probes &operator=(const Probes &) = delete;
+
+	// Stop the programs; maps (and records already in the ring) stay readable.
+	void detach();
+	int ringbuf_fd() const;
+	const std::vector<Attachment> &attachments() const { return attachments_; }
+	Result<KernelCounters> counters() const;
+
+private:
+	Probes() = default;
+	linesman_bpf *skel_ = nullptr;
+	std::vector<bpf_link *> links_;
+	std::vector<Attachment> attachments_;
+};
+
+} // namespace linesman::probe
