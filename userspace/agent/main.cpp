@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "agent/config.h"
+#include "common/version.h"
 #include "agent/output_sink.h"
 #include "agent/sensor.h"
 
@@ -35,7 +36,7 @@ int main(int argc, char **argv)
 	app.add_option("--output-file", output_file, "append events to this file instead of stdout");
 	app.add_flag("-v,--verbose", verbose, "libbpf debug messages (verifier log on load failure)");
 	app.add_flag("--check-config", check, "validate the configuration and exit");
-	app.set_version_flag("--version", "linesmand 0.1.0");
+	app.set_version_flag("--version", std::string("linesmand ") + kVersion);
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {

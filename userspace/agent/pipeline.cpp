@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "common/clock.h"
+#include "common/version.h"
 
 namespace linesman::agent {
 namespace {
@@ -103,6 +104,7 @@ void Pipeline::on_loss(const std::string &where, const std::string &what, uint64
 	stats_.lost += count;
 	Event ev;
 	ev.type = EventType::Loss;
+	ev.process = opts_.agent_process;
 	LossDetails d{where, what, count};
 	ev.details = std::move(d);
 	emit(std::move(ev));
@@ -113,7 +115,9 @@ void Pipeline::on_agent(const std::string &what, const std::string &message,
 {
 	Event ev;
 	ev.type = EventType::Agent;
+	ev.process = opts_.agent_process;
 	AgentDetails d;
+	d.version = kVersion;
 	d.what = what;
 	d.message = message;
 	d.counters = std::move(counters);

@@ -21,6 +21,7 @@ struct PipelineOptions {
 	uint64_t boot_wall_ns = 0; // wall clock at boot: wall = boot_wall_ns + CLOCK_BOOTTIME ns
 	bool rollup_enabled = true;
 	aggregate::RollupOptions rollup;
+	Process agent_process; // the acting process of agent and loss events: linesmand itself
 };
 
 class Pipeline {

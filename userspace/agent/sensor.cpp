@@ -208,6 +208,9 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Sink sink, Flus
 	po.boot_wall_ns = co.boot_wall_ns;
 	po.rollup_enabled = cfg.rollup.enabled;
 	po.rollup = {cfg.rollup.threshold, cfg.rollup.window_s, cfg.rollup.max_keys};
+	if (auto st = impl->procfs.stat(uint32_t(getpid())))
+		if (auto self = impl->cache->lookup({st->pid, st->start_ticks * (1'000'000'000 / co.ticks_per_second)}))
+			po.agent_process = std::move(*self);
 	Impl *p = impl.get();
 	impl->pipeline = std::make_unique<Pipeline>(*impl->cache, po, [p](const Event &ev) {
 		p->events.fetch_add(1, std::memory_order_relaxed);

@@ -42,6 +42,17 @@ struct ProcessCache::Entry {
 
 namespace {
 
+// A dual-stack sshd sees IPv4 peers as "::ffff:a.b.c.d"; operators search for
+// the address they know.
+std::string unmap_v4(const std::string &addr)
+{
+	constexpr std::string_view prefix = "::ffff:";
+	if (addr.size() > prefix.size() && addr.compare(0, prefix.size(), prefix) == 0 &&
+	    addr.find('.') != std::string::npos)
+		return addr.substr(prefix.size());
+	return addr;
+}
+
 // A deleted user name (or one added later, as an intruder's account is) shows
 // up within this long; in between, NSS is asked once per uid, not per event.
 constexpr uint64_t kNameTtlNs = 60'000'000'000;
@@ -502,7 +513,7 @@ std::shared_ptr<const SessionOrigin> ProcessCache::sshd_peer(const Entry &sshd)
 		return nullptr;
 	++stats_.origins_resolved;
 	return std::make_shared<const SessionOrigin>(SessionOrigin{
-	    best->remote_addr, best->remote_port,
+	    unmap_v4(best->remote_addr), best->remote_port,
 	    sshd_title_user(procfs_.cmdline(sshd.tgid).value_or("")), sshd.image.exe});
 }
 

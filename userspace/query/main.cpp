@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "agent/config.h"
+#include "common/version.h"
 
 using namespace linesman;
 
@@ -13,7 +14,7 @@ int main(int argc, char **argv)
 {
 	CLI::App app{"linesman: query and manage the Linesman sensor"};
 	app.require_subcommand(1);
-	app.set_version_flag("--version", "linesman 0.1.0");
+	app.set_version_flag("--version", std::string("linesman ") + kVersion);
 
 	auto *config = app.add_subcommand("config", "configuration tools");
 	config->require_subcommand(1);

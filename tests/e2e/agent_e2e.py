@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""End-to-end tests: the linesmand and linesman binaries, run as an operator would."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
+LINESMAND = os.path.join(BUILD, "linesmand")
+LINESMAN = os.path.join(BUILD, "linesman")
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=60, **kw)
+
+
+class Agent:
+    """linesmand in the background, stopped with SIGTERM."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen([LINESMAND, *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, out, err
+
+
+def wait_for(pred, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.05)
+    return None
+
+
+def read_jsonl(path):
+    events = []
+    with open(path) as f:
+        for line in f:
+            events.append(json.loads(line))  # every line must be valid JSON
+    return events
+
+
+class ConfigTests(unittest.TestCase):
+    def test_bad_config_names_file_line_and_key(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write("output:\n  format: jsonl\nexec:\n  argv_max: 100000\n")
+        r = run([LINESMAND, "--config", f.name])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"{f.name}:4: exec.argv_max: 100000 is out of range", r.stderr)
+        r = run([LINESMAN, "config", "check", f.name])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"{f.name}:4: exec.argv_max", r.stderr)
+
+    def test_unknown_key_is_rejected_with_a_suggestion(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write("rollup:\n  treshold: 5\n")
+        r = run([LINESMAND, "--config", f.name, "--check-config"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(":2: rollup.treshold", r.stderr)
+        self.assertIn("threshold", r.stderr)
+
+    def test_good_config_checks_ok(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write("rollup:\n  threshold: 5\n  window: 30s\n")
+        r = run([LINESMAND, "--config", f.name, "--check-config"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run([LINESMAN, "config", "check", f.name])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("OK", r.stdout)
+
+    def test_missing_explicit_config_is_an_error(self):
+        r = run([LINESMAND, "--config", "/nonexistent/linesman.yaml"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("/nonexistent/linesman.yaml", r.stderr)
+
+    def test_bad_flag_exits_2(self):
+        r = run([LINESMAND, "--no-such-flag"])
+        self.assertEqual(r.returncode, 2)
+
+
+class AgentTests(unittest.TestCase):
+    def test_jsonl_file_output_and_clean_stop(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "events.jsonl")
+            agent = Agent("-o", "jsonl", "--output-file", out)
+            self.assertTrue(wait_for(lambda: os.path.exists(out) and os.path.getsize(out) > 0),
+                            "no agent start event")
+            marker = f"linesman-e2e-{os.getpid()}"
+            subprocess.run(["/bin/echo", marker], stdout=subprocess.DEVNULL, check=True)
+
+            def seen():
+                return [e for e in read_jsonl(out)
+                        if e["type"] == "exec" and e["process"]["argv"] == ["/bin/echo", marker]]
+            self.assertTrue(wait_for(seen), "exec of the marker not written")
+            rc, _, err = agent.stop()
+            self.assertEqual(rc, 0, err)
+
+            events = read_jsonl(out)
+            seqs = [e["seq"] for e in events]
+            self.assertEqual(seqs, list(range(1, len(seqs) + 1)), "seq must be contiguous from 1")
+            self.assertEqual(events[0]["type"], "agent")
+            self.assertEqual(events[0]["agent"]["what"], "start")
+            self.assertIn("tp_btf/sched_process_exec", events[0]["agent"]["message"])
+            self.assertEqual(events[-1]["agent"]["what"], "stop")
+            ex = seen()[0]
+            p = ex["process"]
+            self.assertEqual(p["exe"], "/usr/bin/echo")
+            self.assertEqual(p["ppid"], os.getpid())
+            self.assertEqual(p["cwd"], os.getcwd())
+            self.assertEqual(p["uid"], 0)
+            self.assertEqual(p["user"], "root")
+            self.assertEqual(len(p["execId"]), 16)
+            self.assertEqual(p["ancestors"][0], os.path.realpath(sys.executable))
+            self.assertEqual(ex["exec"]["filename"], "/bin/echo")
+            self.assertEqual(ex["exec"]["argc"], 2)
+            self.assertEqual(ex["exec"]["flags"], [])
+            self.assertEqual(ex["host"], os.uname().nodename)
+            exits = [e for e in events if e["type"] == "exit" and e["process"]["pid"] == p["pid"]
+                     and e["process"]["execId"] == p["execId"]]
+            self.assertEqual(len(exits), 1)
+            self.assertEqual(exits[0]["exit"]["code"], 0)
+
+    def test_compact_output_on_stdout(self):
+        agent = Agent()
+        time.sleep(1.0)
+        marker = f"compact-marker-{os.getpid()}"
+        subprocess.run(["/bin/echo", marker], stdout=subprocess.DEVNULL, check=True)
+        time.sleep(0.5)
+        rc, out, err = agent.stop()
+        self.assertEqual(rc, 0, err)
+        lines = [l for l in out.splitlines() if marker in l and " exec " in l]
+        self.assertEqual(len(lines), 1, out[-2000:])
+        self.assertIn("/usr/bin/echo", lines[0])
+        self.assertIn(f"ppid={os.getpid()}", lines[0])
+        self.assertNotIn("\x1b[", out, "no colours when stdout is not a terminal")
+
+    def test_not_root_is_refused_with_the_fix(self):
+        r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", LINESMAND])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not running as root", r.stderr)
+        self.assertIn("sudo", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v"])

@@ -1,0 +1,14 @@
+#!/bin/sh
+# End-to-end tests of the built binaries: linesmand as an operator runs it.
+# Usage: tests/e2e/run.sh BUILD_DIR
+set -eu
+BUILD=${1:-build}
+if [ "$(id -u)" -ne 0 ]; then
+	if [ -n "${LINESMAN_CI:-}" ]; then
+		echo "e2e tests: FAILED: not root" >&2
+		exit 1
+	fi
+	echo "e2e tests: SKIPPED: not root; run them with sudo (make test)" >&2
+	exit 0
+fi
+exec python3 "$(dirname "$0")/agent_e2e.py" "$BUILD"
