@@ -4,6 +4,7 @@
 #   make deps       install build and test dependencies (Debian/Ubuntu, apt-get)
 #   make run        deps + build + run the agent in the foreground on its defaults
 #   make test       deps + build + unit, kernel and end-to-end tests (kernel tests need root)
+#   make bench      agent overhead on workloads, as ratios (build/bench/report.md)
 #   make vmlinux    regenerate bpf/vmlinux/$(ARCH)/vmlinux.h from this machine's BTF
 
 .DELETE_ON_ERROR:
@@ -113,11 +114,16 @@ $(BUILD)/tests/triggers/%: tests/triggers/%.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
+$(BUILD)/tests/bench/workload: tests/bench/workload.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
 $(BUILD)/bpf $(BUILD)/gen $(BUILD)/obj/gen:
 	$(Q)mkdir -p $@
 
 # ---- entry points ----
-.PHONY: all deps run test test-unit test-kernel test-e2e clean vmlinux
+.PHONY: all deps run test test-unit test-kernel test-e2e bench clean vmlinux
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/linesmand $(BUILD)/linesman
@@ -137,6 +143,11 @@ test-unit: $(BUILD)/tests/unit_tests
 
 test-kernel: all $(BUILD)/tests/kernel_tests $(TRIGGERS)
 	$(BUILD)/tests/kernel_tests
+
+# Overhead of the agent on workloads, side by side (ratios). Needs root.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench/workload
+	$(Q)python3 tests/bench/bench.py --build $(BUILD) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

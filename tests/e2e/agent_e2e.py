@@ -77,6 +77,11 @@ class ConfigTests(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("OK", r.stdout)
 
+    def test_shipped_config_is_valid(self):
+        shipped = os.path.join(os.path.dirname(__file__), "..", "..", "packaging", "linesman.yaml")
+        r = run([LINESMAN, "config", "check", shipped])
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_missing_explicit_config_is_an_error(self):
         r = run([LINESMAND, "--config", "/nonexistent/linesman.yaml"])
         self.assertEqual(r.returncode, 1)

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// The example configuration shipped in packaging/ documents the defaults: it
+// must parse, and say exactly what the agent does with no file at all.
+#include <fstream>
+#include <sstream>
+
+#include <doctest/doctest.h>
+
+#include "agent/config.h"
+
+using namespace linesman::agent;
+
+TEST_CASE("packaging/linesman.yaml parses and equals the built-in defaults")
+{
+	std::ifstream f("packaging/linesman.yaml"); // tests run from the repository root
+	REQUIRE(f.good());
+	std::stringstream text;
+	text << f.rdbuf();
+	auto parsed = parse_config(text.str(), "packaging/linesman.yaml");
+	REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error().what()));
+	const Config &c = parsed.value();
+	const Config d;
+	CHECK(c.host == d.host);
+	CHECK(c.output.format == d.output.format);
+	CHECK(c.output.path == d.output.path);
+	CHECK(c.output.color == d.output.color);
+	CHECK(c.exec.argv_max == d.exec.argv_max);
+	CHECK(c.rollup.enabled == d.rollup.enabled);
+	CHECK(c.rollup.threshold == d.rollup.threshold);
+	CHECK(c.rollup.window_s == d.rollup.window_s);
+	CHECK(c.rollup.max_keys == d.rollup.max_keys);
+	CHECK(c.process_cache.max_entries == d.process_cache.max_entries);
+	CHECK(c.process_cache.exit_grace_s == d.process_cache.exit_grace_s);
+	CHECK(c.ring_buffer.size_mib == d.ring_buffer.size_mib);
+	CHECK(c.ring_buffer.wakeup_kib == d.ring_buffer.wakeup_kib);
+	CHECK(c.ring_buffer.poll_ms == d.ring_buffer.poll_ms);
+	CHECK(c.ring_buffer.queue_events == d.ring_buffer.queue_events);
+	CHECK(c.heartbeat_s == d.heartbeat_s);
+}
