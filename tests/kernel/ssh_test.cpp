@@ -309,11 +309,16 @@ TEST_CASE("ssh: commands of a key login carry the session's origin")
 	REQUIRE_MESSAGE(ev, "no exec of echo " << marker << "\nsshd log:\n" << lab.sshd_log());
 	const Process &p = ev->process;
 	CHECK(p.argv == std::vector<std::string>{"/bin/echo", marker});
+	CHECK(p.comm == "echo");
+	CHECK(p.cwd == user.home); // sshd starts the session in the user's home
+	CHECK(p.tty.empty());      // a command without -t gets no pty
 	CHECK(p.uid == user.uid);
 	CHECK(p.euid == user.uid);
 	CHECK(p.user == kUser);
 	// Set by pam_loginuid when sshd opened the PAM session.
-	CHECK_MESSAGE(p.auid == user.uid, "the login uid was not set: is pam_loginuid in /etc/pam.d/sshd?");
+	CHECK_MESSAGE(p.auid == user.uid, "the login uid was not set: is pam_loginuid in /etc/pam.d/sshd, "
+					  "and may sshd write /proc/self/loginuid (CAP_AUDIT_CONTROL, "
+					  "not in a container)?");
 	CHECK(p.login_user == kUser);
 	CHECK(p.session_id != UINT32_MAX);
 	bool under_sshd = false;
