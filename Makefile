@@ -96,8 +96,6 @@ $(BUILD)/linesman: $(BUILD)/obj/userspace/query/main.o $(LIB)
 # ---- tests ----
 UNIT_SRCS := $(wildcard tests/unit/*.cpp)
 KERNEL_SRCS := $(wildcard tests/kernel/*.cpp)
-TRIGGER_SRCS := $(wildcard tests/triggers/*.c)
-TRIGGERS := $(TRIGGER_SRCS:tests/triggers/%.c=$(BUILD)/tests/triggers/%)
 
 $(BUILD)/tests/unit_tests: $(UNIT_SRCS:%.cpp=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
@@ -108,11 +106,6 @@ $(BUILD)/tests/kernel_tests: $(KERNEL_SRCS:%.cpp=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CXX) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/tests/triggers/%: tests/triggers/%.c
-	@mkdir -p $(@D)
-	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
 $(BUILD)/tests/bench/workload: tests/bench/workload.c
 	@mkdir -p $(@D)
@@ -135,14 +128,17 @@ run: deps all
 	$(BUILD)/linesmand $(RUN_ARGS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/unit_tests $(BUILD)/tests/kernel_tests $(TRIGGERS)
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/unit_tests $(BUILD)/tests/kernel_tests
 	$(Q)./tests/run-all.sh $(BUILD)
 
 test-unit: $(BUILD)/tests/unit_tests
 	$(BUILD)/tests/unit_tests
 
-test-kernel: all $(BUILD)/tests/kernel_tests $(TRIGGERS)
+test-kernel: all $(BUILD)/tests/kernel_tests
 	$(BUILD)/tests/kernel_tests
+
+test-e2e: all
+	tests/e2e/run.sh $(BUILD)
 
 # Overhead of the agent on workloads, side by side (ratios). Needs root.
 bench: deps

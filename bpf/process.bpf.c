@@ -209,6 +209,24 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 
 #define SIGNAL_GROUP_EXIT 0x00000004
 
+/* Processes whose exit was reported. Two threads of a process exiting at once
+ * on two CPUs can both read signal->live == 0 after their decrements; the
+ * first to insert its (tgid, start) here reports, the other sees EEXIST. The
+ * group_dead argument that would make this exact exists only since 6.16
+ * (sched_process_exit gained it), and tp_btf cannot probe an argument count. */
+struct exit_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_boottime;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct exit_key);
+	__type(value, __u8);
+} exits_reported SEC(".maps");
+
 /*
  * Fires once per exiting thread, before the task's files and sockets are closed
  * (exit_files() runs after the tracepoint): the agent keeps the process in its
@@ -223,6 +241,10 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 		return 0;
 	struct ls_exit_event ev = {};
 	task__fill_header(&ev.hdr, LS_EV_EXIT, task, bpf_ktime_get_boot_ns());
+	struct exit_key key = {.tgid = ev.hdr.tgid, .start_boottime = ev.hdr.start_boottime};
+	__u8 one = 1;
+	if (bpf_map_update_elem(&exits_reported, &key, &one, BPF_NOEXIST))
+		return 0; /* another thread of this process reported it */
 	ev.hdr.size = sizeof(ev);
 	__u32 sflags = BPF_CORE_READ(task, signal, flags);
 	ev.exit_code = (sflags & SIGNAL_GROUP_EXIT) ? BPF_CORE_READ(task, signal, group_exit_code)

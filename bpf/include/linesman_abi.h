@@ -32,7 +32,10 @@
  * to prove bounds to the verifier; the asserts below tie masks to limits. */
 #define LS_PATH_MAX 8192           /* resolved paths hold up to LS_PATH_MAX - 1 bytes: twice PATH_MAX */
 #define LS_PATH_COMPONENTS_MAX 256 /* dentries walked per path (bpf_loop iterations) */
-#define LS_FILENAME_MAX 4096       /* execve() filename as passed: the kernel caps it at PATH_MAX */
+/* execve() filename as passed. The kernel caps a user path at PATH_MAX (4096),
+ * but execveat(fd, name) reaches bprm->filename as "/dev/fd/<fd>/<name>",
+ * which can be longer: twice PATH_MAX holds every real one. */
+#define LS_FILENAME_MAX 8192
 #define LS_ARGV_MAX 32768          /* cfg_argv_max is clamped to LS_ARGV_MAX - 1 bytes */
 #define LS_ARGV_DEFAULT 8192
 #define LS_TTY_NAME_MAX 32
@@ -48,8 +51,8 @@ LS_ABI_ASSERT((LS_PATH_MAX & (LS_PATH_MAX - 1)) == 0, "LS_PATH_MAX must be a pow
 LS_ABI_ASSERT((LS_ARGV_MAX & (LS_ARGV_MAX - 1)) == 0, "LS_ARGV_MAX must be a power of two");
 LS_ABI_ASSERT(LS_PATH_MAX <= LS_TAIL_SEG_MAX && LS_FILENAME_MAX <= LS_TAIL_SEG_MAX,
               "a segment must fit LS_TAIL_SEG_MAX");
-LS_ABI_ASSERT(2 * LS_PATH_MAX + LS_FILENAME_MAX + LS_ARGV_MAX <= LS_TAIL_OFF_MASK + 1,
-              "all exec segments must fit below the offset mask");
+LS_ABI_ASSERT(2 * LS_PATH_MAX + LS_FILENAME_MAX + LS_ARGV_MAX + LS_TTY_NAME_MAX <= LS_TAIL_OFF_MASK + 1,
+              "all exec segments (exe, cwd, filename, argv, tty) must fit below the offset mask");
 
 enum ls_event_type {
 	LS_EV_EXEC = 1,
@@ -86,7 +89,7 @@ enum ls_exec_flags {
 	LS_EXEC_EXE_TRUNCATED = 1u << 5,   /* exe path hit LS_PATH_MAX or LS_PATH_COMPONENTS_MAX */
 	LS_EXEC_CWD_TRUNCATED = 1u << 6,   /* cwd path hit a limit */
 	LS_EXEC_ARGV_TRUNCATED = 1u << 7,  /* argv longer than cfg_argv_max */
-	LS_EXEC_FILENAME_TRUNCATED = 1u << 8,
+	LS_EXEC_FILENAME_TRUNCATED = 1u << 8, /* filename filled LS_FILENAME_MAX */
 	LS_EXEC_ARGV_UNREADABLE = 1u << 9, /* bpf_probe_read_user of the argv area failed */
 	LS_EXEC_EXE_UNREACHABLE = 1u << 10,/* exe not under the task's root (other mount ns/chroot) */
 };

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -414,4 +415,25 @@ TEST_CASE("exec: a process started before the agent has lineage from /proc")
 	CHECK(ex->process.exec_id == child->process.parent_exec_id);
 	CHECK(ex->process.argv.size() == 3);
 	CHECK(exit_of(*ex).code == 7);
+}
+
+TEST_CASE("exit: a process whose 8 threads die together is reported once")
+{
+	auto &c = shared_sensor();
+	pid_t pid = spawn("/usr/bin/python3",
+			  {"python3", "-c",
+			   "import threading, time, os\n"
+			   "for _ in range(8): threading.Thread(target=time.sleep, args=(5,), daemon=True).start()\n"
+			   "time.sleep(0.2)\n"
+			   "os._exit(5)\n"});
+	CHECK(WEXITSTATUS(wait_status(pid)) == 5);
+	auto ex = c.wait_exit(pid);
+	REQUIRE(ex);
+	CHECK(exit_of(*ex).code == 5);
+	std::this_thread::sleep_for(500ms); // a duplicate would have arrived by now
+	size_t exits = 0;
+	for (const Event &e : c.snapshot())
+		if (e.type == EventType::Exit && e.process.pid == uint32_t(pid))
+			++exits;
+	CHECK(exits == 1);
 }

@@ -24,10 +24,12 @@ agent::Config test_config()
 
 Collector::Collector(agent::Config cfg)
 {
-	auto s = agent::Sensor::start(cfg, [this](const Event &ev) {
+	agent::Sensor::Output out;
+	out.write = [this](const Event &ev) {
 		std::lock_guard lock(mu_);
 		events_.push_back(ev);
-	});
+	};
+	auto s = agent::Sensor::start(cfg, std::move(out));
 	if (!s)
 		FAIL("cannot start the sensor: " << s.error().what());
 	sensor_ = std::move(s.value());

@@ -239,7 +239,9 @@ TEST_CASE("rollup: out-of-order folded execs give first <= last")
 	CHECK(d.count == 4);
 	CHECK(d.first_time_ns == kT0 + 3 * kSec);
 	CHECK(d.last_time_ns == kT0 + 6 * kSec);
+	// The record's time and process are those of one exec: the latest.
 	CHECK(out[0].time_ns == kT0 + 6 * kSec);
+	CHECK(out[0].process.pid == 12);
 }
 
 TEST_CASE("rollup: max_keys evicts the least recently used key, and its record survives")

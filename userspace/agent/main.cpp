@@ -69,8 +69,9 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
-	auto sensor = agent::Sensor::start(
-	    cfg.value(), [&sink](const Event &ev) { sink.write(ev); }, [&sink] { sink.flush(); }, verbose);
+	agent::Sensor::Output output{[&sink](const Event &ev) { sink.write(ev); }, [&sink] { sink.flush(); },
+				     [&sink] { return sink.write_errors(); }};
+	auto sensor = agent::Sensor::start(cfg.value(), std::move(output), verbose);
 	if (!sensor)
 		return fail(sensor.error().what());
 

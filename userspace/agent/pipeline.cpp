@@ -11,12 +11,6 @@ namespace {
 
 constexpr size_t kMaxFolded = 1 << 16;
 
-uint64_t folded_key(const decode::ProcessKey &k)
-{
-	// tgid and start time: unique per process; mixed into one word for the set
-	return (uint64_t(k.tgid) << 40) ^ k.start_boottime;
-}
-
 } // namespace
 
 Pipeline::Pipeline(proc::ProcessCache &cache, PipelineOptions opts, Emit emit)
@@ -65,11 +59,11 @@ void Pipeline::handle(const decode::ExecRecord &r)
 		++stats_.folded_execs;
 		if (folded_.size() >= kMaxFolded)
 			folded_.clear(); // bounded: their exits are then shown, nothing is lost
-		folded_.insert(folded_key(r.hdr.key()));
+		folded_.insert(r.hdr.key());
 		return;
 	}
 	// An exec that is shown ends any folding of an earlier image of this process.
-	folded_.erase(folded_key(r.hdr.key()));
+	folded_.erase(r.hdr.key());
 	emit(std::move(ev));
 }
 
@@ -78,7 +72,7 @@ void Pipeline::handle(const decode::ExitRecord &r)
 	++stats_.exits;
 	ExitDetails d;
 	auto proc = cache_.on_exit(r, &d);
-	if (folded_.erase(folded_key(r.hdr.key()))) {
+	if (folded_.erase(r.hdr.key())) {
 		++stats_.folded_exits;
 		return;
 	}

@@ -39,6 +39,8 @@ public:
 	void tick(uint64_t boot_now_ns);
 	// At shutdown: close every rollup window.
 	void finish(uint64_t boot_now_ns);
+	// Follow a step of the wall clock (NTP, an operator): events after it use the new offset.
+	void set_boot_wall_ns(uint64_t ns) { opts_.boot_wall_ns = ns; }
 
 	struct Stats {
 		uint64_t emitted = 0, execs = 0, exits = 0, forks = 0;
@@ -59,7 +61,14 @@ private:
 	Emit emit_;
 	aggregate::Rollup rollup_;
 	// Processes whose exec was folded into a rollup: their exit is folded too.
-	std::unordered_set<uint64_t> folded_;
+	// Keyed by the whole ProcessKey: a hash may collide, equality must not.
+	struct KeyHash {
+		size_t operator()(const decode::ProcessKey &k) const
+		{
+			return std::hash<uint64_t>{}((uint64_t(k.tgid) << 40) ^ k.start_boottime);
+		}
+	};
+	std::unordered_set<decode::ProcessKey, KeyHash> folded_;
 	uint64_t next_seq_ = 1;
 	Stats stats_;
 };

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <mutex>
 
@@ -51,8 +52,7 @@ std::string host_name()
 
 struct Sensor::Impl {
 	Config cfg;
-	Sink sink;
-	Flush flush;
+	Output out;
 	std::unique_ptr<probe::Probes> probes;
 	ringbuf::BoundedQueue<ringbuf::RawRecord> queue;
 	std::unique_ptr<ringbuf::Reader> reader;
@@ -72,9 +72,13 @@ struct Sensor::Impl {
 
 	std::atomic<uint64_t> decode_errors{0}, events{0}, lost{0}, last_seq{0};
 	std::atomic<size_t> processes{0};
-	std::string reader_error;
+	std::string reader_error;          // written once by the reader before reader_failed
+	std::atomic<bool> reader_failed{false};
+	bool reader_error_reported = false;
 
-	explicit Impl(const Config &c) : cfg(c), queue(c.ring_buffer.queue_events) {}
+	// The queue holds at most four ring buffers' worth of records.
+	explicit Impl(const Config &c)
+	    : cfg(c), queue(c.ring_buffer.queue_events, size_t(c.ring_buffer.size_mib) << 22) {}
 
 	void read_loop();
 	void pipeline_loop();
@@ -88,6 +92,7 @@ void Sensor::Impl::read_loop()
 		auto n = reader->poll(int(cfg.ring_buffer.poll_ms));
 		if (!n) {
 			reader_error = n.error().what();
+			reader_failed = true;
 			break;
 		}
 	}
@@ -111,10 +116,19 @@ void Sensor::Impl::report_losses()
 	uint64_t de = decode_errors.load();
 	pipeline->on_loss("decoder", "record", de - reported_decode_errors);
 	reported_decode_errors = de;
+	if (reader_failed.load() && !reader_error_reported) {
+		// The reader thread stopped: nothing more arrives from the kernel. Say so
+		// loudly; the operator must restart the agent.
+		pipeline->on_agent("error", "ring-buffer reader stopped: " + reader_error +
+						    "; no further events will be recorded until linesmand restarts");
+		std::fprintf(stderr, "linesmand: ring-buffer reader stopped: %s\n", reader_error.c_str());
+		reader_error_reported = true;
+	}
 }
 
 void Sensor::Impl::tick(uint64_t now)
 {
+	pipeline->set_boot_wall_ns(clock::boot_wall_ns());
 	report_losses();
 	pipeline->tick(now);
 	processes = cache->size();
@@ -146,14 +160,18 @@ void Sensor::Impl::pipeline_loop()
 		}
 		if (heartbeat_ns && now - last_heartbeat >= heartbeat_ns) {
 			const auto &s = pipeline->stats();
+			const auto &cs = cache->stats();
 			pipeline->on_agent("heartbeat", "",
 					   {{"execs", s.execs}, {"exits", s.exits}, {"forks", s.forks},
-					    {"folded_execs", s.folded_execs}, {"lost", s.lost},
-					    {"processes", cache->size()}});
+					    {"folded_execs", s.folded_execs}, {"folded_exits", s.folded_exits},
+					    {"lost", s.lost}, {"processes", cache->size()},
+					    {"cache_misses", cs.misses}, {"cache_evictions", cs.evicted},
+					    {"ring_records", reader->records()},
+					    {"output_write_errors", out.write_errors ? out.write_errors() : 0}});
 			last_heartbeat = now;
 		}
-		if (flush)
-			flush();
+		if (out.flush)
+			out.flush();
 		// Stop only once the reader is gone and the queue is empty.
 		if (stopping && batch.empty() && queue.size() == 0)
 			break;
@@ -164,17 +182,16 @@ void Sensor::Impl::pipeline_loop()
 	const auto &s = pipeline->stats();
 	pipeline->on_agent("stop", "linesmand stopping",
 			   {{"execs", s.execs}, {"exits", s.exits}, {"lost", s.lost}});
-	if (flush)
-		flush();
+	if (out.flush)
+		out.flush();
 }
 
-Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Sink sink, Flush flush, bool verbose)
+Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, bool verbose)
 {
 	if (auto st = probe::preflight(); !st)
 		return st.error();
 	auto impl = std::make_unique<Impl>(cfg);
-	impl->sink = std::move(sink);
-	impl->flush = std::move(flush);
+	impl->out = std::move(output);
 
 	probe::LoadOptions lo;
 	lo.argv_max = cfg.exec.argv_max;
@@ -217,7 +234,7 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Sink sink, Flus
 		p->last_seq.store(ev.seq, std::memory_order_relaxed);
 		if (ev.type == EventType::Loss)
 			p->lost.fetch_add(std::get<LossDetails>(ev.details).count, std::memory_order_relaxed);
-		p->sink(ev);
+		p->out.write(ev);
 	});
 
 	std::string attached, missing;

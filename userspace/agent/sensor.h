@@ -30,12 +30,14 @@ struct SensorStatus {
 
 class Sensor {
 public:
-	// Called on the pipeline thread, one event at a time, in seq order.
-	using Sink = std::function<void(const Event &)>;
-	// Called on the pipeline thread after each batch of events (buffered outputs flush).
-	using Flush = std::function<void()>;
+	// Where events go. All three are called on the pipeline thread.
+	struct Output {
+		std::function<void(const Event &)> write; // one event at a time, in seq order
+		std::function<void()> flush;              // after each batch (optional)
+		std::function<uint64_t()> write_errors;   // failed writes so far (optional), for heartbeats
+	};
 
-	static Result<std::unique_ptr<Sensor>> start(const Config &cfg, Sink sink, Flush flush = {},
+	static Result<std::unique_ptr<Sensor>> start(const Config &cfg, Output output,
 						     bool verbose = false);
 	~Sensor();
 

@@ -51,10 +51,13 @@ bool Rollup::offer(const Event &exec, uint64_t now_ns)
 	Window &w = *found->second;
 	if (++w.seen <= opts_.threshold)
 		return true;
-	if (w.folded++ == 0)
+	// Out-of-order arrivals (see window_ended) must not make first > last.
+	if (w.folded++ == 0 || now_ns < w.first_folded_ns)
 		w.first_folded_ns = now_ns;
-	w.last_folded_ns = now_ns;
-	w.last = exec.process;
+	if (now_ns >= w.last_folded_ns) { // 0 before the first fold
+		w.last_folded_ns = now_ns;
+		w.last = exec.process;
+	}
 	++folded_;
 	return false;
 }

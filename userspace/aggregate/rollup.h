@@ -25,7 +25,11 @@ struct RollupOptions {
 
 class Rollup {
 public:
-	explicit Rollup(RollupOptions opts) : opts_(opts) {}
+	explicit Rollup(RollupOptions opts) : opts_(opts)
+	{
+		if (opts_.max_keys == 0)
+			opts_.max_keys = 1; // eviction needs a key to evict
+	}
 
 	// An exec event; true = emit it in full, false = folded into a rollup.
 	// `now_ns` is the event's wall time.

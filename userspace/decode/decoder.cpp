@@ -4,10 +4,26 @@
 #include <cstring>
 #include <string>
 
+#include "common/event.h"
 #include "linesman_abi.h"
 
 namespace linesman::decode {
 namespace {
+
+// ExecRecord::flags is passed on as ExecDetails::flags: the bits must agree.
+constexpr bool same_bit(uint32_t abi, uint32_t ours) { return abi == ours; }
+static_assert(same_bit(LS_EXEC_SETUID, kExecSetuid) &&
+	      same_bit(LS_EXEC_SETGID, kExecSetgid) &&
+	      same_bit(LS_EXEC_DELETED, kExecDeleted) &&
+	      same_bit(LS_EXEC_MEMFD, kExecMemfd) &&
+	      same_bit(LS_EXEC_SCRIPT, kExecScript) &&
+	      same_bit(LS_EXEC_EXE_TRUNCATED, kExecExeTruncated) &&
+	      same_bit(LS_EXEC_CWD_TRUNCATED, kExecCwdTruncated) &&
+	      same_bit(LS_EXEC_ARGV_TRUNCATED, kExecArgvTruncated) &&
+	      same_bit(LS_EXEC_FILENAME_TRUNCATED, kExecFilenameTruncated) &&
+	      same_bit(LS_EXEC_ARGV_UNREADABLE, kExecArgvUnreadable) &&
+	      same_bit(LS_EXEC_EXE_UNREACHABLE, kExecExeUnreachable),
+	      "ABI exec flags and linesman::ExecFlag differ");
 
 template <typename T>
 T load(std::span<const std::byte> bytes)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Kernel records, decoded from the ring-buffer ABI into owning C++ values.
-// Nothing outside decode/ sees the ABI header.
+// Outside decode/, only probe/ includes the ABI header (for counter indices).
 #pragma once
 
 #include <cstdint>

@@ -68,7 +68,7 @@ Status preflight()
 	if (access(kBtfPath, R_OK) != 0)
 		return Error(std::string("kernel BTF not found at ") + kBtfPath +
 			     ": this kernel was built without CONFIG_DEBUG_INFO_BTF; Linesman needs a "
-			     "kernel >= 5.8 with BTF (RHEL 8.2+, Ubuntu 20.04+, Debian 11+)");
+			     "kernel >= 5.17 built with BTF");
 	// "none [integrity] confidentiality": confidentiality forbids reading kernel memory.
 	std::string lockdown = read_first_line("/sys/kernel/security/lockdown");
 	if (lockdown.find("[confidentiality]") != std::string::npos)
@@ -82,7 +82,12 @@ Status preflight()
 				     "as root (sudo) or from the packaged systemd unit");
 	}
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) != 1)
-		return Error("this kernel has no BPF ring buffer (needs Linux >= 5.8)");
+		return Error("this kernel has no BPF ring buffer: Linesman needs Linux >= 5.17");
+	// bpf_loop is a base helper, offered to every program type that has one, so
+	// a tracepoint-type probe answers for tp_btf too.
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop, nullptr) != 1)
+		return Error("this kernel has no bpf_loop helper, which the in-kernel path walk "
+			     "needs: Linesman needs Linux >= 5.17");
 	return ok();
 }
 

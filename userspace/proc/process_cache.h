@@ -6,8 +6,11 @@
 // Identity: exec_id = hex(FNV-1a-64(boot_id, tgid, image_time_ns)), where
 // image_time_ns is the exec's CLOCK_BOOTTIME stamp for an exec'd image, and
 // the process start time (rounded down to clock ticks, the precision /proc
-// offers) for an image inherited through fork or seeded from /proc. The same
-// process gets the same exec_id whether it was learnt from the kernel or /proc.
+// offers) for an image inherited through fork or seeded from /proc. A forked
+// process that has not exec'd gets the same exec_id whether it was learnt from
+// the kernel or /proc. An exec'd image learnt from /proc (the agent started
+// after its exec) gets the start-time id: /proc does not tell when a process
+// last exec'd, so across an agent restart such a process's exec_id changes.
 #pragma once
 
 #include <cstdint>

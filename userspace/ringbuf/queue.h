@@ -10,22 +10,27 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace linesman::ringbuf {
 
+// Bounded both in items and in bytes: exec records range from ~200 bytes to
+// ~57 KiB (long argv and paths), so an item bound alone would allow gigabytes.
 template <typename T>
 class BoundedQueue {
 public:
-	explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+	BoundedQueue(size_t capacity, size_t capacity_bytes)
+	    : capacity_(capacity), capacity_bytes_(capacity_bytes) {}
 
-	bool try_push(T &&item)
+	bool try_push(T &&item, size_t bytes)
 	{
 		{
 			std::lock_guard lock(mu_);
-			if (items_.size() >= capacity_)
+			if (items_.size() >= capacity_ || bytes_ + bytes > capacity_bytes_)
 				return false;
-			items_.push_back(std::move(item));
+			items_.push_back({std::move(item), bytes});
+			bytes_ += bytes;
 		}
 		cv_.notify_one();
 		return true;
@@ -40,7 +45,8 @@ public:
 		woken_ = false;
 		size_t n = 0;
 		while (n < max && !items_.empty()) {
-			out.push_back(std::move(items_.front()));
+			out.push_back(std::move(items_.front().first));
+			bytes_ -= items_.front().second;
 			items_.pop_front();
 			++n;
 		}
@@ -66,9 +72,11 @@ public:
 
 private:
 	const size_t capacity_;
+	const size_t capacity_bytes_;
 	mutable std::mutex mu_;
 	std::condition_variable cv_;
-	std::deque<T> items_;
+	std::deque<std::pair<T, size_t>> items_;
+	size_t bytes_ = 0;
 	bool woken_ = false;
 };
 

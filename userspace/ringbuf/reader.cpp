@@ -31,7 +31,7 @@ int Reader::on_record(void *ctx, void *data, size_t size) noexcept
 	self->records_.fetch_add(1, std::memory_order_relaxed);
 	try {
 		auto *p = static_cast<const std::byte *>(data);
-		if (self->queue_.try_push(RawRecord(p, p + size)))
+		if (self->queue_.try_push(RawRecord(p, p + size), size))
 			return 0;
 	} catch (const std::bad_alloc &) {
 		// fall through: counted as an overflow like a full queue
