@@ -4,20 +4,16 @@
 // status decoding, rollups that fold execs and their exits, loss and agent events.
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "agent/pipeline.h"
 #include "common/clock.h"
 #include "common/version.h"
+#include "fake_proc.h"
 
-namespace fs = std::filesystem;
 using namespace linesman;
 using namespace linesman::agent;
-using namespace std::string_literals;
 
 namespace {
 
@@ -31,44 +27,14 @@ constexpr decode::ProcessKey kInit{1, 4 * kTick + 123};
 constexpr decode::ProcessKey kBash{500, 1000 * kTick + 4'567'891};
 
 // A minimal /proc: systemd (1) -> bash (500, alice on pts/3).
-struct FakeProc {
-	std::string root;
-	FakeProc()
+struct MinimalProc : test::FakeProc {
+	MinimalProc() : FakeProc("linesman-pipeline")
 	{
-		char tmpl[] = "/tmp/linesman-pipeline-XXXXXX";
-		REQUIRE(::mkdtemp(tmpl) != nullptr);
-		root = tmpl;
-		add(1, 0, "systemd", 4, 0, "/usr/lib/systemd/systemd", "/", "/sbin/init\0"s, UINT32_MAX,
-		    UINT32_MAX, 0);
-		add(500, 1, "bash", 1000, 1000, "/usr/bin/bash", "/home/alice", "-bash\0"s, 1000, 3,
-		    (136 << 8) | 3);
-	}
-	~FakeProc() { fs::remove_all(root); }
-
-	void write(const std::string &rel, const std::string &content) const
-	{
-		std::ofstream(root + "/" + rel, std::ios::binary | std::ios::trunc) << content;
-	}
-
-	void add(uint32_t pid, uint32_t ppid, const std::string &comm, uint64_t start_ticks, uint32_t uid,
-		 const std::string &exe, const std::string &cwd, const std::string &cmdline,
-		 uint32_t loginuid, uint32_t sessionid, uint32_t tty_nr) const
-	{
-		std::string dir = std::to_string(pid) + "/";
-		fs::create_directories(root + "/" + dir);
-		// Fields 3 .. 22 of /proc/PID/stat; the parser needs up to starttime.
-		write(dir + "stat", std::to_string(pid) + " (" + comm + ") S " + std::to_string(ppid) + " " +
-					std::to_string(pid) + " " + std::to_string(pid) + " " +
-					std::to_string(tty_nr) + " -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 " +
-					std::to_string(start_ticks) + " 0 0\n");
-		std::string u = std::to_string(uid);
-		write(dir + "status", "Name:\t" + comm + "\nUid:\t" + u + "\t" + u + "\t" + u + "\t" + u +
-					  "\nGid:\t" + u + "\t" + u + "\t" + u + "\t" + u + "\n");
-		write(dir + "cmdline", cmdline);
-		write(dir + "loginuid", std::to_string(loginuid));
-		write(dir + "sessionid", std::to_string(sessionid));
-		fs::create_symlink(exe, root + "/" + dir + "exe");
-		fs::create_symlink(cwd, root + "/" + dir + "cwd");
+		add({.pid = 1, .ppid = 0, .comm = "systemd", .start_ticks = 4,
+		     .exe = "/usr/lib/systemd/systemd", .cwd = "/", .cmdline = test::nul_joined({"/sbin/init"})});
+		add({.pid = 500, .ppid = 1, .comm = "bash", .start_ticks = 1000, .uid = 1000, .euid = 1000,
+		     .gid = 1000, .egid = 1000, .loginuid = 1000, .sessionid = 3, .tty_nr = (136 << 8) | 3,
+		     .exe = "/usr/bin/bash", .cwd = "/home/alice", .cmdline = test::nul_joined({"-bash"})});
 	}
 };
 
@@ -149,7 +115,7 @@ decode::ExitRecord exit_of(uint32_t tgid, uint32_t tid, uint64_t start, uint64_t
 
 // A pipeline over the fake tree that records what it emits.
 struct Harness {
-	FakeProc tree;
+	MinimalProc tree;
 	proc::ProcFs procfs{tree.root};
 	proc::ProcessCache cache{procfs, cache_options()};
 	std::vector<Event> events;

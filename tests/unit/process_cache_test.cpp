@@ -4,17 +4,15 @@
 #include <doctest/doctest.h>
 
 #include <bit>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "fake_proc.h"
 #include "proc/process_cache.h"
 
-namespace fs = std::filesystem;
 using namespace linesman;
 using namespace linesman::proc;
+using namespace linesman::test;
 using namespace std::string_literals;
 
 namespace {
@@ -23,95 +21,13 @@ const std::string kBoot = "7f3c1a9e-2b4d-4e6f-8a1b-3c5d7e9f0a2b";
 constexpr uint64_t kTick = 10'000'000; // ns per tick at 100 Hz
 constexpr uint64_t kBootWall = 1'700'000'000'000'000'000;
 constexpr uint64_t kGrace = 10'000'000'000;
-constexpr uint32_t kNoUid = UINT32_MAX;
 
-// /proc/net/tcp of the host's netns: sshd listening on :22, the login
-// connection 10.0.0.5:22 <- 192.0.2.7:51234 (inode 12345), and a port
-// forward sshd dialled out to 198.51.100.9:80 (inode 777).
-const std::string kNetTcp =
-    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-    "   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2001 1 0000000000000000 100 0 0 10 0\n"
-    "   1: 0500000A:0016 070200C0:C822 01 00000000:00000000 02:000AFC3E 00000000     0        0 12345 4 0000000000000000 20 4 29 10 -1\n"
+// /proc/net/tcp of the host's netns: the shared listener and login connection
+// (inodes 2001 and 12345), and a port forward sshd dialled out to
+// 198.51.100.9:80 (inode 777).
+const std::string kHostNetTcp =
+    kNetTcp +
     "   2: 0500000A:9C40 0963336C:0050 01 00000000:00000000 00:00000000 00000000     0        0 777 2 0000000000000000 20 4 30 10 -1\n";
-
-// /proc/net/tcp6: a login over IPv6 from [2001:db8::7]:54321 (inode 23456).
-const std::string kNetTcp6 =
-    "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-    "   0: 0000000000000000FFFF00000500000A:0016 B80D0120000000000000000007000000:D431 01 00000000:00000000 02:00098F7A 00000000     0        0 23456 2 0000000000000000 20 4 30 10 -1\n";
-
-std::string nul_joined(const std::vector<std::string> &argv)
-{
-	std::string out;
-	for (auto &a : argv)
-		out += a + '\0';
-	return out;
-}
-
-struct FakeProc {
-	struct Proc {
-		uint32_t pid = 0, ppid = 0;
-		std::string comm = "";
-		uint64_t start_ticks = 0;
-		uint32_t uid = 0, euid = 0, gid = 0, egid = 0;
-		uint32_t loginuid = kNoUid, sessionid = kNoUid;
-		uint32_t tty_nr = 0;
-		std::string exe = "", cwd = "/";
-		std::string cmdline = ""; // raw, NUL-separated
-		char state = 'S';
-	};
-
-	std::string root;
-	FakeProc()
-	{
-		char tmpl[] = "/tmp/linesman-proc-XXXXXX";
-		REQUIRE(::mkdtemp(tmpl) != nullptr);
-		root = tmpl;
-	}
-	~FakeProc() { fs::remove_all(root); }
-
-	void write(const std::string &rel, const std::string &content) const
-	{
-		fs::create_directories(fs::path(root + "/" + rel).parent_path());
-		std::ofstream(root + "/" + rel, std::ios::binary | std::ios::trunc) << content;
-	}
-	void link(const std::string &rel, const std::string &target) const
-	{
-		fs::create_directories(fs::path(root + "/" + rel).parent_path());
-		fs::create_symlink(target, root + "/" + rel);
-	}
-	void remove(const std::string &rel) const { fs::remove_all(root + "/" + rel); }
-
-	static std::string stat_line(const Proc &p)
-	{
-		return std::to_string(p.pid) + " (" + p.comm + ") " + p.state + " " + std::to_string(p.ppid) +
-		       " " + std::to_string(p.pid) + " " + std::to_string(p.pid) + " " +
-		       std::to_string(p.tty_nr) + " -1 4194560 1131 0 0 0 2 1 0 0 20 0 1 0 " +
-		       std::to_string(p.start_ticks) +
-		       " 8953856 1357 18446744073709551615 94208 1092197 140723 0 0 0 65536 3686404 "
-		       "1266761467 0 0 0 17 3 0 0 0 0 0 1316408 1365268 2146304 140723 140723 140723 "
-		       "140723 0\n";
-	}
-
-	void add(const Proc &p) const
-	{
-		std::string dir = std::to_string(p.pid) + "/";
-		write(dir + "stat", stat_line(p));
-		write(dir + "status", "Name:\t" + p.comm + "\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t" +
-					  std::to_string(p.pid) + "\nPPid:\t" + std::to_string(p.ppid) +
-					  "\nUid:\t" + std::to_string(p.uid) + "\t" + std::to_string(p.euid) +
-					  "\t" + std::to_string(p.euid) + "\t" + std::to_string(p.euid) +
-					  "\nGid:\t" + std::to_string(p.gid) + "\t" + std::to_string(p.egid) +
-					  "\t" + std::to_string(p.egid) + "\t" + std::to_string(p.egid) +
-					  "\nFDSize:\t64\n");
-		write(dir + "cmdline", p.cmdline);
-		write(dir + "loginuid", std::to_string(p.loginuid));
-		write(dir + "sessionid", std::to_string(p.sessionid));
-		if (!p.exe.empty())
-			link(dir + "exe", p.exe);
-		link(dir + "cwd", p.cwd);
-		fs::create_directories(root + "/" + dir + "fd");
-	}
-};
 
 // init, kthreadd and a kworker; an sshd listener whose session child
 // (sshd-session, alice from 192.0.2.7) runs bash -> vim; cron -> sh; a zombie.
@@ -124,7 +40,7 @@ void build_host(const FakeProc &t)
 	t.add({.pid = 812, .ppid = 1, .comm = "sshd", .start_ticks = 950, .exe = "/usr/sbin/sshd",
 	       .cmdline = "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"s + '\0'});
 	t.link("812/fd/3", "socket:[2001]");
-	t.write("812/net/tcp", kNetTcp);
+	t.write("812/net/tcp", kHostNetTcp);
 	t.add({.pid = 4100, .ppid = 812, .comm = "sshd-session", .start_ticks = 250000, .loginuid = 1000,
 	       .sessionid = 7, .exe = "/usr/lib/openssh/sshd-session",
 	       .cmdline = "sshd-session: alice [priv]"s + std::string(20, '\0')});
@@ -132,7 +48,7 @@ void build_host(const FakeProc &t)
 	t.link("4100/fd/2", "socket:[777]"); // the port forward, on a lower fd than the login
 	t.link("4100/fd/4", "socket:[12345]");
 	t.link("4100/fd/5", "pipe:[40001]");
-	t.write("4100/net/tcp", kNetTcp);
+	t.write("4100/net/tcp", kHostNetTcp);
 	t.write("4100/net/tcp6", "  sl  local_address remote_address st\n");
 	t.add({.pid = 4130, .ppid = 4100, .comm = "bash", .start_ticks = 250010, .uid = 1000, .euid = 1000,
 	       .gid = 1000, .egid = 1000, .loginuid = 1000, .sessionid = 7, .tty_nr = 34816,
@@ -584,7 +500,7 @@ TEST_CASE("session origin: a negative answer is cached per process")
 	ProcessCache cache(pf, options());
 	cache.seed();
 	CHECK_FALSE(cache.lookup(kBash)->origin);
-	t.write("4100/net/tcp", kNetTcp);
+	t.write("4100/net/tcp", kHostNetTcp);
 	CHECK_FALSE(cache.lookup(kBash)->origin); // not resolved again
 	CHECK_FALSE(cache.lookup(kVim)->origin);  // inherits bash's cached answer
 	CHECK(cache.stats().origins_resolved == 0);

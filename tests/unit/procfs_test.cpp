@@ -3,15 +3,14 @@
 #include <doctest/doctest.h>
 
 #include <bit>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
+#include <vector>
 
+#include "fake_proc.h"
 #include "proc/procfs.h"
 
-namespace fs = std::filesystem;
 using namespace linesman::proc;
+using namespace linesman::test;
 using namespace std::string_literals;
 
 namespace {
@@ -21,38 +20,6 @@ const std::string kStatTricky =
     "4130 ((a b) c)) S 4100 4130 4130 34816 4210 4194560 1131 0 0 0 2 1 0 0 20 0 1 0 250010 "
     "8953856 1357 18446744073709551615 94208 1092197 140723 0 0 0 65536 3686404 1266761467 "
     "0 0 0 17 3 0 0 0 0 0 1316408 1365268 2146304 140723 140723 140723 140723 0\n";
-
-// /proc/net/tcp: LISTEN 0.0.0.0:22, ESTABLISHED 10.0.0.5:22 <- 192.0.2.7:51234.
-const std::string kNetTcp =
-    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-    "   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2001 1 0000000000000000 100 0 0 10 0\n"
-    "   1: 0500000A:0016 070200C0:C822 01 00000000:00000000 02:000AFC3E 00000000     0        0 12345 4 0000000000000000 20 4 29 10 -1\n";
-
-// /proc/net/tcp6: ESTABLISHED [::ffff:10.0.0.5]:22 <- [2001:db8::7]:54321.
-const std::string kNetTcp6 =
-    "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-    "   0: 0000000000000000FFFF00000500000A:0016 B80D0120000000000000000007000000:D431 01 00000000:00000000 02:00098F7A 00000000     0        0 23456 2 0000000000000000 20 4 30 10 -1\n";
-
-struct TempDir {
-	std::string path;
-	TempDir()
-	{
-		char tmpl[] = "/tmp/linesman-procfs-XXXXXX";
-		REQUIRE(::mkdtemp(tmpl) != nullptr);
-		path = tmpl;
-	}
-	~TempDir() { fs::remove_all(path); }
-	void write(const std::string &rel, const std::string &content) const
-	{
-		fs::create_directories(fs::path(path + "/" + rel).parent_path());
-		std::ofstream(path + "/" + rel, std::ios::binary) << content;
-	}
-	void link(const std::string &rel, const std::string &target) const
-	{
-		fs::create_directories(fs::path(path + "/" + rel).parent_path());
-		fs::create_symlink(target, path + "/" + rel);
-	}
-};
 
 } // namespace
 
@@ -199,7 +166,7 @@ TEST_CASE("sshd_title_user: the user of each OpenSSH title")
 
 TEST_CASE("ProcFs reads a fake tree")
 {
-	TempDir t;
+	FakeProc t("linesman-procfs");
 	t.write("4130/stat", kStatTricky);
 	t.write("4130/status", "Name:\tbash\nUid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\n");
 	t.write("4130/cmdline", "-bash\0--login\0"s);
@@ -218,8 +185,8 @@ TEST_CASE("ProcFs reads a fake tree")
 	t.write("self/stat", kStatTricky); // not a pid
 	t.write("sys/kernel/x", "");
 
-	ProcFs pf(t.path);
-	CHECK(pf.root() == t.path);
+	ProcFs pf(t.root);
+	CHECK(pf.root() == t.root);
 	CHECK(pf.pids() == std::vector<uint32_t>{77, 4130});
 	auto st = pf.stat(4130);
 	REQUIRE(st);
@@ -245,9 +212,9 @@ TEST_CASE("ProcFs reads a fake tree")
 
 TEST_CASE("ProcFs: a vanished process reads as empty, never throws")
 {
-	TempDir t;
+	FakeProc t("linesman-procfs");
 	t.write("5/loginuid", "not a number");
-	ProcFs pf(t.path);
+	ProcFs pf(t.root);
 	CHECK_FALSE(pf.stat(9));
 	CHECK_FALSE(pf.status(9));
 	CHECK_FALSE(pf.cmdline(9));
@@ -258,5 +225,5 @@ TEST_CASE("ProcFs: a vanished process reads as empty, never throws")
 	CHECK_FALSE(pf.sessionid(9));
 	CHECK(pf.socket_inodes(9).empty());
 	CHECK(pf.tcp_sockets(9).empty());
-	CHECK(ProcFs(t.path + "/missing").pids().empty());
+	CHECK(ProcFs(t.root + "/missing").pids().empty());
 }
