@@ -58,6 +58,12 @@ enum ls_event_type {
 	LS_EV_EXEC = 1,
 	LS_EV_FORK = 2,
 	LS_EV_EXIT = 3,
+	LS_EV_CONNECT = 4, /* outbound TCP: result known (established, refused, timed out) */
+	LS_EV_ACCEPT = 5,  /* inbound TCP handed to a process by accept() */
+	LS_EV_LISTEN = 6,  /* a TCP socket starts listening */
+	LS_EV_CLOSE = 7,   /* a TCP connection ended: lifetime summary */
+	LS_EV_SOCKET = 8,  /* AF_PACKET or raw IP socket opened, or an AF_PACKET socket bound */
+	LS_EV_UDP = 9,     /* a UDP flow seen for the first time */
 	LS_EV_TYPE_MAX /* not a type: array bound for per-type counters */
 };
 
@@ -139,6 +145,58 @@ struct ls_exit_event {
 };
 LS_ABI_ASSERT(sizeof(struct ls_exit_event) == 40, "ls_exit_event layout");
 
+enum ls_close_by {
+	LS_CLOSE_UNKNOWN = 0,
+	LS_CLOSE_LOCAL = 1,  /* this host sent the first FIN */
+	LS_CLOSE_REMOTE = 2, /* the peer sent the first FIN */
+	LS_CLOSE_RESET = 3,  /* ended by a reset or an error, without an orderly close */
+};
+
+enum ls_socket_op {
+	LS_SOCKET_OPEN = 1, /* socket() returned it */
+	LS_SOCKET_BIND = 2, /* bind() of an AF_PACKET socket to an interface */
+};
+
+/* Every network record (LS_EV_CONNECT .. LS_EV_UDP). The header names the acting
+ * process: the caller for syscall-time events (connect, listen, accept, socket),
+ * the owner recorded at connect/accept for events the kernel raises in softirq
+ * context (an established handshake, a close by the peer), or tgid 0 when no
+ * process has owned the socket yet (closed before accept). */
+struct ls_net_event {
+	struct ls_event_header hdr;
+	__u64 conn_id;       /* shared by a connection's connect/accept and close */
+	__u64 duration_ns;   /* close: since the connection was established */
+	__u64 bytes_sent;    /* close: payload bytes acknowledged by the peer */
+	__u64 bytes_received;
+	__u64 packets_sent;  /* udp */
+	__u64 packets_received;
+	__u32 netns;         /* network namespace inode */
+	__u16 family;        /* AF_INET, AF_INET6, AF_PACKET */
+	__u16 protocol;      /* IPPROTO_TCP/UDP/...; ETH_P_* (host order) for AF_PACKET */
+	__u16 local_port, remote_port; /* host byte order */
+	__s32 result;        /* connect: 0 or the errno (ECONNREFUSED, ETIMEDOUT, ...) */
+	__u8 local_addr[16]; /* network order; IPv4 in the first 4 bytes */
+	__u8 remote_addr[16];
+	__u32 backlog;       /* listen */
+	__u16 close_by;      /* enum ls_close_by */
+	__u16 final_state;   /* close: TCP state before CLOSE */
+	__u32 sock_type;     /* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, ... */
+	__u32 ifindex;       /* socket bind: interface index (0 = all) */
+	__u16 op;            /* socket: enum ls_socket_op */
+	__u16 pad0;
+	__u32 pad1;
+};
+LS_ABI_ASSERT(sizeof(struct ls_net_event) == 152, "ls_net_event layout");
+
+/* The network family's filter: one value in the net_filter map, written by the
+ * agent. Ignored TCP traffic creates no state and no event. */
+#define LS_NET_IGNORE_LOOPBACK (1u << 0)
+struct ls_net_filter {
+	__u32 flags;
+	__u8 ignored_ports[65536 / 8]; /* bit (port % 8) of byte (port / 8): ignore this local or remote port */
+};
+LS_ABI_ASSERT(sizeof(struct ls_net_filter) == 4 + 8192, "ls_net_filter layout");
+
 /* Per-CPU counters, indexed by enum ls_counter; the agent sums the CPUs and turns
  * deltas into `loss` events. */
 enum ls_counter {
@@ -146,6 +204,8 @@ enum ls_counter {
 	LS_CNT_RB_DROP_FORK = 1,
 	LS_CNT_RB_DROP_EXIT = 2,
 	LS_CNT_EMITTED = 3,      /* records successfully submitted */
+	LS_CNT_RB_DROP_NET = 4,  /* ring buffer full: network records lost */
+	LS_CNT_CONN_TABLE_FULL = 5, /* a TCP connection not tracked: conn table full */
 	LS_CNT_MAX
 };
 

@@ -7,12 +7,15 @@
 #include <bpf/bpf_helpers.h>
 #include "linesman_abi.h"
 
+/* Shared by every family's object: defined __weak in each, and `bpftool gen
+ * object` keeps one of the identical definitions. */
+
 /* Every record goes through this one ring buffer; the agent sizes it before load
  * (bpf_map__set_max_entries). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);
-} events_rb SEC(".maps");
+} events_rb SEC(".maps") __weak;
 
 /* Per-CPU counters (enum ls_counter): a lost record is never silent. */
 struct {
@@ -20,14 +23,14 @@ struct {
 	__uint(max_entries, LS_CNT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
-} counters SEC(".maps");
+} counters SEC(".maps") __weak;
 
 /* Load-time knobs, set by the agent in the skeleton's .rodata before load. */
-const volatile __u32 cfg_argv_max = LS_ARGV_DEFAULT;
+const volatile __u32 cfg_argv_max __weak = LS_ARGV_DEFAULT;
 /* Wake the reader only once this much data is waiting; below it the agent's
  * poll timeout bounds the latency. A wakeup per record costs the traced
  * workload far more than the record itself (see docs/ARCHITECTURE.md). */
-const volatile __u64 cfg_wakeup_bytes = 256 << 10;
+const volatile __u64 cfg_wakeup_bytes __weak = 256 << 10;
 
 /* Make @v opaque to the optimizer so that the mask applied next survives:
  * clang otherwise folds a mask it can prove redundant, and the verifier, which

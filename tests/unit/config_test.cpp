@@ -333,7 +333,7 @@ TEST_CASE("config: unknown keys")
 	// Three edits away: a list instead of a guess.
 	CHECK(error_of("host: a\nlogging: debug\n") ==
 	      "linesman.yaml:2: logging: unknown key; expected one of: host, output, exec, rollup, "
-	      "process_cache, ring_buffer, heartbeat");
+	      "process_cache, ring_buffer, network, heartbeat");
 	CHECK(error_of("output:\n  fmt: jsonl\n") ==
 	      "linesman.yaml:2: output.fmt: unknown key; expected one of: format, path, color");
 	// Flattened keys are not accepted at the top level.
@@ -477,4 +477,16 @@ TEST_CASE("load_config: a file that is far too large")
 	REQUIRE_FALSE(r.ok());
 	CHECK(r.error().message().find("larger than 1 MiB") != std::string::npos);
 	CHECK(r.error().message().find(path) != std::string::npos);
+}
+
+TEST_CASE("config: network filters")
+{
+	Config c = parsed("network:\n  ignore_loopback: true\n  ignore_ports: [22, 5060]\n");
+	CHECK(c.network.ignore_loopback);
+	CHECK(c.network.ignore_ports == std::vector<uint16_t>{22, 5060});
+	CHECK(Config{}.network.ignore_ports.empty());
+	CHECK_FALSE(Config{}.network.ignore_loopback);
+	CHECK(error_of("network:\n  ignore_ports: [22, 70000]\n").find(":2: network.ignore_ports[1]: 70000") !=
+	      std::string::npos);
+	CHECK(error_of("network:\n  ignore_ports: 22\n").find(":2: network.ignore_ports:") != std::string::npos);
 }

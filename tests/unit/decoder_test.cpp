@@ -502,8 +502,11 @@ TEST_CASE("decode: fuzz, fixed seed")
 			REQUIRE(argv_bytes <= tail + 1);
 		} else if (std::holds_alternative<ForkRecord>(*r)) {
 			REQUIRE(b.size() == sizeof(ls_fork_event));
-		} else {
+		} else if (std::holds_alternative<ExitRecord>(*r)) {
 			REQUIRE(b.size() == sizeof(ls_exit_event));
+		} else {
+			REQUIRE(std::holds_alternative<NetRecord>(*r));
+			REQUIRE(b.size() == sizeof(ls_net_event));
 		}
 	}
 	// The loop exercised both outcomes, decoded execs among them.

@@ -117,9 +117,63 @@ Event agent_event()
 	return ev;
 }
 
+constexpr EventType kNetTypes[] = {EventType::Connect, EventType::Accept, EventType::Listen,
+				   EventType::Close,   EventType::Socket, EventType::Udp};
+
+// Every NetDetails field set, each to its own value (the renderings must not mix them up);
+// no type uses all of them, but the schema carries every field for every type.
+NetDetails full_net()
+{
+	return NetDetails{.family = "inet6",
+			  .protocol = "tcp",
+			  .sock_type = "stream",
+			  .local_addr = "2001:db8::1",
+			  .remote_addr = "2001:db8::2",
+			  .local_port = 43122,
+			  .remote_port = 443,
+			  .netns = 4026531840u,
+			  .conn_id = "9f3c2a7b01d4e6f8",
+			  .result = "established",
+			  .backlog = 128,
+			  .duration_ns = 1234567891,
+			  .bytes_sent = 9007199254740995ull, // 2^53 + 3
+			  .bytes_received = 18000000000000000001ull,
+			  .packets_sent = 11,
+			  .packets_received = 13,
+			  .close_by = "remote",
+			  .final_state = "last_ack",
+			  .op = "bind",
+			  .ifindex = 2,
+			  .ifname = "eth0"};
+}
+
+Event net_event(EventType t)
+{
+	Event ev = base_event(t);
+	ev.details = full_net();
+	return ev;
+}
+
 std::vector<Event> all_events()
 {
-	return {exec_event(), exit_event(), rollup_event(), loss_event(), agent_event()};
+	std::vector<Event> out = {exec_event(), exit_event(), rollup_event(), loss_event(), agent_event()};
+	for (EventType t : kNetTypes)
+		out.push_back(net_event(t));
+	return out;
+}
+
+// The `details` oneof member an event's details go in (the schema's field name).
+std::string oneof_member(const Event &ev)
+{
+	static const char *const names[] = {"", "exec", "exit", "rollup", "loss", "agent", "net"};
+	static_assert(std::variant_size_v<decltype(Event::details)> == std::size(names));
+	return names[ev.details.index()];
+}
+
+// The schema's numbering rule: 15 + the type, the six network types sharing `net` = 21.
+int expected_oneof_number(const Event &ev)
+{
+	return std::holds_alternative<NetDetails>(ev.details) ? 21 : 15 + int(ev.type);
 }
 
 // ---- field-by-field comparison (Event has no operator==: each field is its own CHECK) ----
@@ -198,6 +252,31 @@ void check_same(const AgentDetails &a, const AgentDetails &b)
 	CHECK(a.message == b.message);
 	CHECK(a.version == b.version);
 	CHECK(a.counters == b.counters);
+}
+
+void check_same(const NetDetails &a, const NetDetails &b)
+{
+	CHECK(a.family == b.family);
+	CHECK(a.protocol == b.protocol);
+	CHECK(a.sock_type == b.sock_type);
+	CHECK(a.local_addr == b.local_addr);
+	CHECK(a.remote_addr == b.remote_addr);
+	CHECK(a.local_port == b.local_port);
+	CHECK(a.remote_port == b.remote_port);
+	CHECK(a.netns == b.netns);
+	CHECK(a.conn_id == b.conn_id);
+	CHECK(a.result == b.result);
+	CHECK(a.backlog == b.backlog);
+	CHECK(a.duration_ns == b.duration_ns);
+	CHECK(a.bytes_sent == b.bytes_sent);
+	CHECK(a.bytes_received == b.bytes_received);
+	CHECK(a.packets_sent == b.packets_sent);
+	CHECK(a.packets_received == b.packets_received);
+	CHECK(a.close_by == b.close_by);
+	CHECK(a.final_state == b.final_state);
+	CHECK(a.op == b.op);
+	CHECK(a.ifindex == b.ifindex);
+	CHECK(a.ifname == b.ifname);
 }
 
 void check_same(std::monostate, std::monostate) {}
@@ -668,7 +747,7 @@ TEST_CASE("proto round trip is exact for every details type")
 		linesman::v1::Event m;
 		to_proto(ev, &m);
 		CHECK(m.type() == int(ev.type));
-		CHECK(m.details_case() == 15 + int(ev.type)); // the schema's numbering rule
+		CHECK(m.details_case() == expected_oneof_number(ev)); // the schema's numbering rule
 		check_same(from_proto(m), ev);
 	}
 }
@@ -685,6 +764,51 @@ TEST_CASE("SerializeAsString + ParseFromString round trip is exact for every det
 		REQUIRE(back.ParseFromString(wire));
 		CHECK(back.schema_version() == 1);
 		check_same(from_proto(back), ev);
+	}
+}
+
+TEST_CASE("to_proto sets every NetDetails field, for each of the six network types")
+{
+	CHECK(linesman::v1::Event::kNet == 21);
+	for (EventType t : kNetTypes) {
+		CAPTURE(to_string(t));
+		linesman::v1::Event m;
+		to_proto(net_event(t), &m);
+		CHECK(int(m.type()) == int(t));
+		REQUIRE(m.details_case() == linesman::v1::Event::kNet);
+		const linesman::v1::NetDetails &n = m.net();
+		CHECK(n.family() == "inet6");
+		CHECK(n.protocol() == "tcp");
+		CHECK(n.sock_type() == "stream");
+		CHECK(n.local_addr() == "2001:db8::1");
+		CHECK(n.remote_addr() == "2001:db8::2");
+		CHECK(n.local_port() == 43122);
+		CHECK(n.remote_port() == 443);
+		CHECK(n.netns() == 4026531840u);
+		CHECK(n.conn_id() == "9f3c2a7b01d4e6f8");
+		CHECK(n.result() == "established");
+		CHECK(n.backlog() == 128);
+		CHECK(n.duration_ns() == 1234567891);
+		CHECK(n.bytes_sent() == 9007199254740995ull);
+		CHECK(n.bytes_received() == 18000000000000000001ull);
+		CHECK(n.packets_sent() == 11);
+		CHECK(n.packets_received() == 13);
+		CHECK(n.close_by() == "remote");
+		CHECK(n.final_state() == "last_ack");
+		CHECK(n.op() == "bind");
+		CHECK(n.ifindex() == 2);
+		CHECK(n.ifname() == "eth0");
+
+		// Over the wire and back, and the fields a type leaves at their defaults stay so.
+		linesman::v1::Event back;
+		REQUIRE(back.ParseFromString(m.SerializeAsString()));
+		check_same(from_proto(back), net_event(t));
+		Event bare = base_event(t);
+		bare.details = NetDetails{};
+		to_proto(bare, &m);
+		REQUIRE(back.ParseFromString(m.SerializeAsString()));
+		REQUIRE(back.details_case() == linesman::v1::Event::kNet); // present though all default
+		check_same(from_proto(back), bare);
 	}
 }
 
@@ -744,31 +868,69 @@ TEST_CASE("proto: raw bytes stay exact, invalid UTF-8 in string fields cannot br
 	to_proto(roll, &m);
 	REQUIRE(back.ParseFromString(m.SerializeAsString()));
 	CHECK(std::get<RollupDetails>(from_proto(back).details).parent_exe == "/x/\xff");
+
+	// An interface name is whatever the netns owner chose: bytes, exact. Addresses and the
+	// other net strings are agent-composed `string`s: sanitized, never a parse failure.
+	Event sock = net_event(EventType::Socket);
+	std::get<NetDetails>(sock.details).ifname = "e\xff\x1b[2J";
+	std::get<NetDetails>(sock.details).conn_id = "ab\xfe";
+	to_proto(sock, &m);
+	REQUIRE(back.ParseFromString(m.SerializeAsString()));
+	const NetDetails got_net = std::get<NetDetails>(from_proto(back).details);
+	CHECK(got_net.ifname == "e\xff\x1b[2J");
+	CHECK(got_net.conn_id == "ab\xef\xbf\xbd");
 }
 
 TEST_CASE("proto: event types of a newer agent decode without details")
 {
 	linesman::v1::Event m;
 	to_proto(loss_event(), &m);
-	m.set_type(static_cast<linesman::v1::EventType>(9));
+	m.set_type(static_cast<linesman::v1::EventType>(99));
 	m.clear_details();
 	Event got = from_proto(m);
-	CHECK(int(got.type) == 9);
+	CHECK(int(got.type) == 99);
 	CHECK(std::string(to_string(got.type)) == "unknown");
 	CHECK(std::holds_alternative<std::monostate>(got.details));
 	CHECK(got.seq == 42);
+
+	// Its details arrive in a oneof field this schema does not know (27, the next type's):
+	// the message still parses, and the event decodes without details.
+	std::string wire = m.SerializeAsString();
+	wire += std::string("\xda\x01\x03\x0a\x01x", 6); // field 27, length 3: {1: "x"}
+	linesman::v1::Event back;
+	REQUIRE(back.ParseFromString(wire));
+	CHECK(back.details_case() == linesman::v1::Event::DETAILS_NOT_SET);
+	got = from_proto(back);
+	CHECK(int(got.type) == 99);
+	CHECK(std::holds_alternative<std::monostate>(got.details));
+	CHECK(got.process.pid == 4242);
 }
 
 TEST_CASE("type and flag names are the schema's enum names")
 {
-	for (EventType t : {EventType::Exec, EventType::Exit, EventType::Rollup, EventType::Loss,
-			    EventType::Agent}) {
-		std::string schema = linesman::v1::EventType_Name(static_cast<linesman::v1::EventType>(t));
+	// Every value the schema names is an agent type of that name, and the other way round.
+	int types = 0;
+	for (int v = 1; v <= 0xff; v++) {
+		CAPTURE(v);
+		std::string name = to_string(static_cast<EventType>(v));
+		if (!linesman::v1::EventType_IsValid(v)) {
+			CHECK(name == "unknown");
+			continue;
+		}
+		std::string schema = linesman::v1::EventType_Name(static_cast<linesman::v1::EventType>(v));
 		REQUIRE(schema.rfind("EVENT_TYPE_", 0) == 0);
-		CHECK(std::string(to_string(t)) == lower(schema.substr(11)));
+		CHECK(name == lower(schema.substr(11)));
+		types++;
 	}
+	CHECK(types == 11);
 	CHECK(std::string(to_string(EventType::Exec)) == "exec");
 	CHECK(std::string(to_string(EventType::Agent)) == "agent");
+	CHECK(std::string(to_string(EventType::Connect)) == "connect");
+	CHECK(std::string(to_string(EventType::Accept)) == "accept");
+	CHECK(std::string(to_string(EventType::Listen)) == "listen");
+	CHECK(std::string(to_string(EventType::Close)) == "close");
+	CHECK(std::string(to_string(EventType::Socket)) == "socket");
+	CHECK(std::string(to_string(EventType::Udp)) == "udp");
 
 	int named = 0;
 	for (int i = 0; i < 32; i++) {
@@ -795,9 +957,16 @@ TEST_CASE("JSON mirrors the .proto field for field, in both directions")
 	auto schema = proto_messages(read_file("userspace/proto/linesman/v1/event.proto"));
 
 	std::map<EventType, Json> by_type;
-	for (const Event &ev : all_events())
+	std::map<std::string, int> carrying; // oneof member -> how many of the events carry it
+	for (const Event &ev : all_events()) {
 		by_type[ev.type] = JsonParser::parse(format_json(ev));
+		carrying[oneof_member(ev)]++;
+	}
+	REQUIRE(by_type.size() == 11);
 	const Json &exec = by_type[EventType::Exec];
+	std::vector<const Json *> nets;
+	for (EventType t : kNetTypes)
+		nets.push_back(&by_type[t]["net"]);
 
 	// Where each message's JSON object lives. A new message in the schema fails this test until
 	// it is listed here, i.e. until the JSON rendering has learnt it.
@@ -810,6 +979,7 @@ TEST_CASE("JSON mirrors the .proto field for field, in both directions")
 	    {"LossDetails", {&by_type[EventType::Loss]["loss"]}},
 	    {"AgentDetails", {&by_type[EventType::Agent]["agent"]}},
 	    {"Counter", {&by_type[EventType::Agent]["agent"]["counters"].items.at(0)}},
+	    {"NetDetails", nets},
 	    {"Event", {}},
 	};
 	for (auto &[t, root] : by_type)
@@ -822,8 +992,10 @@ TEST_CASE("JSON mirrors the .proto field for field, in both directions")
 		mapped.insert(name);
 	CHECK(parsed == mapped);
 	CHECK(schema["Process"].fields.size() == 23);
+	CHECK(schema["NetDetails"].fields.size() == 21);
 	CHECK(schema["Event"].oneof_members ==
-	      std::set<std::string>{"exec", "exit", "rollup", "loss", "agent"});
+	      std::set<std::string>{"exec", "exit", "rollup", "loss", "agent", "net"});
+	CHECK(carrying["net"] == 6);
 
 	const std::set<std::string> extras = {"time"}; // the RFC 3339 twin of timeNs
 	for (const auto &entry : objects) {
@@ -842,7 +1014,7 @@ TEST_CASE("JSON mirrors the .proto field for field, in both directions")
 			for (const Json *o : objs)
 				present += o->find(key) != nullptr;
 			if (msg.oneof_members.count(f))
-				CHECK(present == 1); // exactly the event of that type carries it
+				CHECK(present == carrying[f]); // exactly the events of its types carry it
 			else
 				CHECK(present == int(objs.size()));
 		}
@@ -907,6 +1079,48 @@ TEST_CASE("JSON values: types, 64-bit numbers, time, flags, nesting")
 	Json l = JsonParser::parse(format_json(loss_event()));
 	CHECK(l["loss"]["where"].text == "kernel_ringbuf");
 	CHECK(l.find("exec") == nullptr);
+
+	for (EventType t : kNetTypes) {
+		CAPTURE(to_string(t));
+		Json n = JsonParser::parse(format_json(net_event(t)));
+		CHECK(n["type"].text == to_string(t));
+		const Json &d = n["net"];
+		CHECK(d.keys() == std::vector<std::string>{
+				      "family", "protocol", "sockType", "localAddr", "remoteAddr",
+				      "localPort", "remotePort", "netns", "connId", "result", "backlog",
+				      "durationNs", "bytesSent", "bytesReceived", "packetsSent",
+				      "packetsReceived", "closeBy", "finalState", "op", "ifindex", "ifname"});
+		CHECK(d["family"].text == "inet6");
+		CHECK(d["protocol"].text == "tcp");
+		CHECK(d["sockType"].text == "stream");
+		CHECK(d["localAddr"].text == "2001:db8::1");
+		CHECK(d["remoteAddr"].text == "2001:db8::2");
+		CHECK(d["localPort"].kind == Json::Number);
+		CHECK(d["localPort"].text == "43122");
+		CHECK(d["remotePort"].text == "443");
+		CHECK(d["netns"].text == "4026531840");
+		CHECK(d["connId"].text == "9f3c2a7b01d4e6f8");
+		CHECK(d["result"].text == "established");
+		CHECK(d["backlog"].text == "128");
+		CHECK(d["durationNs"].text == "1234567891");
+		CHECK(d["bytesSent"].text == "9007199254740995");
+		CHECK(d["bytesReceived"].text == "18000000000000000001");
+		CHECK(d["packetsSent"].text == "11");
+		CHECK(d["packetsReceived"].text == "13");
+		CHECK(d["closeBy"].text == "remote");
+		CHECK(d["finalState"].text == "last_ack");
+		CHECK(d["op"].text == "bind");
+		CHECK(d["ifindex"].text == "2");
+		CHECK(d["ifname"].text == "eth0");
+	}
+	// Defaults are printed too: every key, whatever the type uses.
+	Event bare = base_event(EventType::Listen);
+	bare.details = NetDetails{};
+	Json b = JsonParser::parse(format_json(bare));
+	CHECK(b["net"].keys().size() == 21);
+	CHECK(b["net"]["remoteAddr"].text == "");
+	CHECK(b["net"]["bytesReceived"].text == "0");
+	CHECK(JsonParser::parse(format_json(rollup_event()))["rollup"]["rolledType"].text == "exec");
 }
 
 TEST_CASE("JSON prints every process field, omitting only an absent origin and empty containerId")
@@ -1050,7 +1264,7 @@ TEST_CASE("compact exec line")
 	check_clock_prefix(line);
 	CHECK(line.find('\n') == std::string::npos);
 	CHECK(line.find('\x1b') == std::string::npos);
-	CHECK(line.substr(13, 7) == "exec   ");
+	CHECK(line.substr(13, 8) == "exec    ");
 	CHECK(contains(line, " pid=4242 ppid=4100 alice(1000) euid=0 /usr/bin/curl -sS -o \"/tmp/x y\" "
 			     "http://198.51.100.9/a …  cwd=/home/alice"));
 	CHECK(contains(line, "  [setuid,memfd,argv_truncated]"));
@@ -1101,7 +1315,7 @@ TEST_CASE("compact colours: type, and red for setuid/memfd/deleted")
 {
 	std::string line = format_compact(exec_event(), true);
 	CAPTURE(line);
-	CHECK(contains(line, "\x1b[32mexec\x1b[0m   pid=4242"));
+	CHECK(contains(line, "\x1b[32mexec\x1b[0m    pid=4242"));
 	CHECK(contains(line, "[\x1b[1;31msetuid\x1b[0m,\x1b[1;31mmemfd\x1b[0m,argv_truncated]"));
 	CHECK(contains(format_compact(loss_event(), true), "\x1b[1;31mLOST 17 exec at kernel_ringbuf\x1b[0m"));
 	CHECK(contains(format_compact(exit_event(), true), "\x1b[1;31msignal=SIGKILL\x1b[0m"));
@@ -1113,11 +1327,11 @@ TEST_CASE("compact exit line")
 	std::string line = format_compact(exit_event(), false);
 	CAPTURE(line);
 	check_clock_prefix(line);
-	CHECK(line.substr(13) == "exit   pid=4242 /usr/bin/curl signal=SIGKILL (core dumped) duration=1.234s");
+	CHECK(line.substr(13) == "exit    pid=4242 /usr/bin/curl signal=SIGKILL (core dumped) duration=1.234s");
 
 	Event ev = exit_event();
 	ev.details = ExitDetails{.code = 3, .signal = 0, .core_dumped = false, .duration_ns = 3723000000000ull};
-	CHECK(format_compact(ev, false).substr(13) == "exit   pid=4242 /usr/bin/curl code=3 duration=1h02m03s");
+	CHECK(format_compact(ev, false).substr(13) == "exit    pid=4242 /usr/bin/curl code=3 duration=1h02m03s");
 	ev.details = ExitDetails{.code = 0, .signal = 0, .core_dumped = false, .duration_ns = 754000000000ull};
 	CHECK(contains(format_compact(ev, false), " code=0 duration=12m34s"));
 	ev.details = ExitDetails{.code = 0, .signal = 0, .core_dumped = false, .duration_ns = 2 * 86400000000000ull + 3 * 3600000000000ull};
@@ -1132,14 +1346,182 @@ TEST_CASE("compact loss, rollup and agent lines")
 {
 	std::string loss = format_compact(loss_event(), false);
 	check_clock_prefix(loss);
-	CHECK(loss.substr(13) == "loss   LOST 17 exec at kernel_ringbuf");
+	CHECK(loss.substr(13) == "loss    LOST 17 exec at kernel_ringbuf");
 
 	std::string rollup = format_compact(rollup_event(), false);
 	CAPTURE(rollup);
-	CHECK(rollup.substr(13, 7) == "rollup ");
-	CHECK(std::regex_search(rollup, std::regex(R"(rollup exec /usr/bin/curl ×57 in 10s \(\d\d:\d\d:06\.123\.\.\d\d:\d\d:15\.122\)  parent=/usr/bin/bash$)")));
+	CHECK(rollup.substr(13, 8) == "rollup  ");
+	CHECK(std::regex_search(rollup, std::regex(R"(rollup  exec /usr/bin/curl ×57 in 10s \(\d\d:\d\d:06\.123\.\.\d\d:\d\d:15\.122\)  parent=/usr/bin/bash$)")));
 
 	std::string agent = format_compact(agent_event(), false);
 	CHECK(agent.substr(13) ==
-	      "agent  heartbeat version=0.1.0 all probes attached events=1000 lost=3 max=18446744073709551615");
+	      "agent   heartbeat version=0.1.0 all probes attached events=1000 lost=3 max=18446744073709551615");
+}
+
+// A network event as the sensor emits it: only the fields its type uses.
+Event net_line_event(EventType t, NetDetails d)
+{
+	Event ev = base_event(t);
+	ev.process.euid = ev.process.uid;
+	ev.process.container_id = "";
+	ev.details = std::move(d);
+	return ev;
+}
+
+TEST_CASE("compact connect and accept lines")
+{
+	NetDetails d;
+	d.family = "inet";
+	d.protocol = "tcp";
+	d.sock_type = "stream";
+	d.local_addr = "10.0.0.1";
+	d.remote_addr = "10.0.0.2";
+	d.local_port = 43122;
+	d.remote_port = 80;
+	d.netns = 4026531840u;
+	d.conn_id = "9f3c2a7b01d4e6f8";
+	d.result = "established";
+	std::string line = format_compact(net_line_event(EventType::Connect, d), false);
+	CAPTURE(line);
+	check_clock_prefix(line);
+	CHECK(line.substr(13) == "connect pid=4242 alice(1000) /usr/bin/curl 10.0.0.1:43122 -> 10.0.0.2:80 "
+				 "tcp established netns=4026531840 conn=9f3c2a7b01d4e6f8");
+
+	d.result = "refused";
+	CHECK(contains(format_compact(net_line_event(EventType::Connect, d), false),
+		       " -> 10.0.0.2:80 tcp refused netns="));
+
+	// IPv6 addresses are bracketed so the port stays readable.
+	NetDetails v6 = d;
+	v6.family = "inet6";
+	v6.local_addr = "2001:db8::1";
+	v6.remote_addr = "2001:db8::2";
+	v6.remote_port = 443;
+	v6.result = "established";
+	CHECK(contains(format_compact(net_line_event(EventType::Connect, v6), false),
+		       " /usr/bin/curl [2001:db8::1]:43122 -> [2001:db8::2]:443 tcp established "));
+
+	NetDetails a;
+	a.family = "inet";
+	a.protocol = "tcp";
+	a.sock_type = "stream";
+	a.local_addr = "10.0.0.2";
+	a.remote_addr = "10.0.0.1";
+	a.local_port = 80;
+	a.remote_port = 43122;
+	a.netns = 4026531840u;
+	a.conn_id = "0123456789abcdef";
+	Event acc = net_line_event(EventType::Accept, a);
+	acc.process.exe = "/usr/sbin/nginx";
+	acc.process.user = "www-data";
+	acc.process.uid = acc.process.euid = 33;
+	CHECK(format_compact(acc, false).substr(13) ==
+	      "accept  pid=4242 www-data(33) /usr/sbin/nginx 10.0.0.2:80 <- 10.0.0.1:43122 tcp "
+	      "netns=4026531840 conn=0123456789abcdef");
+}
+
+TEST_CASE("compact listen, close and udp lines")
+{
+	NetDetails l;
+	l.family = "inet";
+	l.protocol = "tcp";
+	l.sock_type = "stream";
+	l.local_addr = "0.0.0.0";
+	l.local_port = 57722;
+	l.netns = 4026531840u;
+	l.backlog = 128;
+	CHECK(format_compact(net_line_event(EventType::Listen, l), false).substr(13) ==
+	      "listen  pid=4242 alice(1000) /usr/bin/curl 0.0.0.0:57722 tcp backlog=128 netns=4026531840");
+	l.local_addr = "::";
+	CHECK(contains(format_compact(net_line_event(EventType::Listen, l), false), " [::]:57722 tcp backlog=128"));
+
+	NetDetails c;
+	c.family = "inet";
+	c.protocol = "tcp";
+	c.sock_type = "stream";
+	c.local_addr = "10.0.0.1";
+	c.remote_addr = "10.0.0.2";
+	c.local_port = 43122;
+	c.remote_port = 80;
+	c.netns = 4026531840u;
+	c.conn_id = "9f3c2a7b01d4e6f8";
+	c.duration_ns = 1200000000;
+	c.bytes_sent = 1234;
+	c.bytes_received = 56789;
+	c.close_by = "local";
+	c.final_state = "fin_wait2";
+	std::string line = format_compact(net_line_event(EventType::Close, c), false);
+	CAPTURE(line);
+	CHECK(line.substr(13) == "close   pid=4242 alice(1000) /usr/bin/curl 10.0.0.1:43122 <-> 10.0.0.2:80 tcp "
+				 "sent=1234 recv=56789 duration=1.200s by=local state=fin_wait2 "
+				 "netns=4026531840 conn=9f3c2a7b01d4e6f8");
+	c.close_by = "reset";
+	c.final_state = "";
+	c.duration_ns = 754000000000ull;
+	line = format_compact(net_line_event(EventType::Close, c), false);
+	CHECK(contains(line, " duration=12m34s by=reset netns="));
+	CHECK(!contains(line, "state="));
+
+	NetDetails u;
+	u.family = "inet";
+	u.protocol = "udp";
+	u.sock_type = "dgram";
+	u.local_addr = "10.0.0.1";
+	u.remote_addr = "224.0.0.251";
+	u.local_port = 5353;
+	u.remote_port = 5353;
+	u.netns = 4026531840u;
+	u.bytes_sent = 300;
+	u.bytes_received = 120;
+	u.packets_sent = 3;
+	u.packets_received = 1;
+	CHECK(format_compact(net_line_event(EventType::Udp, u), false).substr(13) ==
+	      "udp     pid=4242 alice(1000) /usr/bin/curl 10.0.0.1:5353 -> 224.0.0.251:5353 udp "
+	      "sent=3pkt/300B recv=1pkt/120B netns=4026531840");
+}
+
+TEST_CASE("compact socket lines: packet capture in bold red")
+{
+	NetDetails s;
+	s.family = "packet";
+	s.protocol = "all";
+	s.sock_type = "raw";
+	s.netns = 4026531840u;
+	s.op = "open";
+	Event ev = net_line_event(EventType::Socket, s);
+	ev.process.exe = "/usr/sbin/tcpdump";
+	ev.process.user = "root";
+	ev.process.uid = ev.process.euid = 0;
+	std::string line = format_compact(ev, false);
+	CAPTURE(line);
+	CHECK(line.substr(13) == "socket  pid=4242 root(0) /usr/sbin/tcpdump packet raw proto=all [open] netns=4026531840");
+	CHECK(line.find('\x1b') == std::string::npos);
+
+	std::string coloured = format_compact(ev, true);
+	CAPTURE(coloured);
+	CHECK(contains(coloured, "\x1b[1;31msocket\x1b[0m  pid=4242"));
+	CHECK(contains(coloured, "\x1b[1;31mpacket raw\x1b[0m proto=all [open]"));
+
+	s.op = "bind";
+	s.ifindex = 2;
+	s.ifname = "eth0";
+	ev.details = s;
+	CHECK(contains(format_compact(ev, false), " packet raw proto=all bind ifindex=2 (eth0) netns=4026531840"));
+	s.ifindex = 0;
+	s.ifname = "";
+	ev.details = s;
+	CHECK(contains(format_compact(ev, false), " proto=all bind ifindex=0 (any) netns="));
+	// The interface name is the netns owner's choice: escaped like argv.
+	s.ifindex = 7;
+	s.ifname = "e\x1b[2J";
+	ev.details = s;
+	line = format_compact(ev, true);
+	CHECK(!contains(line, "\x1b[2J"));
+	CHECK(contains(line, " bind ifindex=7 (\"e\\x1b[2J\")"));
+
+	// Other net types: their own colour, never the alarm.
+	std::string conn = format_compact(net_event(EventType::Connect), true);
+	CHECK(contains(conn, "\x1b[34mconnect\x1b[0m pid=4242"));
+	CHECK(!contains(conn, "\x1b[1;31m"));
+	CHECK(contains(conn, "  container=0123456789ab")); // net lines name the container too
 }

@@ -451,12 +451,43 @@ Status set_ring_buffer(const YAML::Node &v, const Place &at, Config &cfg)
 		   "expected 1.." + std::to_string(ring_kib - 1) + " KiB");
 }
 
+Status set_ignore_loopback(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return assign(boolean(v, at), cfg.network.ignore_loopback);
+}
+
+Status set_ignore_ports(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	if (v.IsNull())
+		return ok();
+	if (!v.IsSequence())
+		return bad(at, shape(v), "expected a list of ports, e.g. [22, 5060]");
+	cfg.network.ignore_ports.clear();
+	for (size_t i = 0; i < v.size(); ++i) {
+		Place item{at.source, line_of(v[i]), at.key + "[" + std::to_string(i) + "]"};
+		auto port = integer(v[i], item, 1, 65535, "expected a port 1..65535");
+		if (!port)
+			return port.error();
+		cfg.network.ignore_ports.push_back(uint16_t(port.value()));
+	}
+	return ok();
+}
+
+const Key kNetworkKeys[] = {{"ignore_loopback", set_ignore_loopback},
+			    {"ignore_ports", set_ignore_ports}};
+
+Status set_network(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return parse_section(v, at, kNetworkKeys, cfg);
+}
+
 const Key kTopKeys[] = {{"host", set_host},
 			{"output", set_output},
 			{"exec", set_exec},
 			{"rollup", set_rollup},
 			{"process_cache", set_process_cache},
 			{"ring_buffer", set_ring_buffer},
+			{"network", set_network},
 			{"heartbeat", set_heartbeat}};
 
 // LoadAll rather than Load: Load silently ignores every document after the

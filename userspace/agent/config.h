@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -45,6 +46,13 @@ struct Config {
 		uint32_t poll_ms = 100;       // ring_buffer.poll_ms: max latency when below the wakeup mark, 1 .. 1000
 		uint32_t queue_events = 65536; // ring_buffer.queue_events: reader -> pipeline queue bound, >= 1024
 	} ring_buffer;
+
+	// Kernel-side filters of the network sensor. Ignored traffic costs one map
+	// lookup and produces no event. Packet-capture sockets are never filtered.
+	struct Network {
+		bool ignore_loopback = false;          // network.ignore_loopback: TCP with a loopback peer
+		std::vector<uint16_t> ignore_ports;    // network.ignore_ports: TCP with this local or remote port
+	} network;
 
 	uint32_t heartbeat_s = 60; // heartbeat: seconds between agent heartbeat events, 0 = off
 };

@@ -3,7 +3,11 @@
 
 #include <variant>
 
+#include <net/if.h>
+#include <sys/stat.h>
+
 #include "common/clock.h"
+#include "decode/net_names.h"
 #include "common/version.h"
 
 namespace linesman::agent {
@@ -16,6 +20,10 @@ constexpr size_t kMaxFolded = 1 << 16;
 Pipeline::Pipeline(proc::ProcessCache &cache, PipelineOptions opts, Emit emit)
     : cache_(cache), opts_(std::move(opts)), emit_(std::move(emit)), rollup_(opts_.rollup)
 {
+	// Interface names resolve only in the agent's own network namespace.
+	struct stat st{};
+	if (stat("/proc/self/ns/net", &st) == 0)
+		own_netns_ = uint32_t(st.st_ino);
 }
 
 void Pipeline::emit(Event &&ev)
@@ -88,6 +96,31 @@ void Pipeline::handle(const decode::ExitRecord &r)
 		ev.process.tid = r.hdr.tid;
 	}
 	ev.details = d;
+	emit(std::move(ev));
+}
+
+void Pipeline::handle(const decode::NetRecord &r)
+{
+	++stats_.net;
+	Event ev;
+	ev.type = decode::event_type(r.kind);
+	ev.time_ns = wall(r.hdr.ktime_ns);
+	if (r.hdr.tgid != 0) {
+		if (auto p = cache_.lookup(r.hdr.key())) {
+			ev.process = std::move(*p);
+			ev.process.tid = r.hdr.tid;
+		} else {
+			ev.process.pid = r.hdr.tgid;
+			ev.process.tid = r.hdr.tid;
+		}
+	}
+	NetDetails d = decode::net_details(r);
+	if (d.ifindex && d.netns == own_netns_) {
+		char name[IF_NAMESIZE] = {};
+		if (if_indextoname(d.ifindex, name))
+			d.ifname = name;
+	}
+	ev.details = std::move(d);
 	emit(std::move(ev));
 }
 

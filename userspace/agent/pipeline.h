@@ -45,6 +45,7 @@ public:
 	struct Stats {
 		uint64_t emitted = 0, execs = 0, exits = 0, forks = 0;
 		uint64_t folded_execs = 0, folded_exits = 0, lost = 0;
+		uint64_t net = 0;
 	};
 	const Stats &stats() const { return stats_; }
 	uint64_t last_seq() const { return next_seq_ - 1; }
@@ -54,6 +55,7 @@ private:
 	void handle(const decode::ExecRecord &r);
 	void handle(const decode::ForkRecord &r);
 	void handle(const decode::ExitRecord &r);
+	void handle(const decode::NetRecord &r);
 	uint64_t wall(uint64_t boot_ns) const { return opts_.boot_wall_ns + boot_ns; }
 
 	proc::ProcessCache &cache_;
@@ -70,6 +72,7 @@ private:
 	};
 	std::unordered_set<decode::ProcessKey, KeyHash> folded_;
 	uint64_t next_seq_ = 1;
+	uint32_t own_netns_ = 0;
 	Stats stats_;
 };
 

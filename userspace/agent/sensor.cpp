@@ -36,6 +36,12 @@ const char *record_type_name(size_t type)
 	case 1: return "exec";
 	case 2: return "fork";
 	case 3: return "exit";
+	case 4: return "connect";
+	case 5: return "accept";
+	case 6: return "listen";
+	case 7: return "close";
+	case 8: return "socket";
+	case 9: return "udp";
 	default: return "record";
 	}
 }
@@ -106,6 +112,8 @@ void Sensor::Impl::report_losses()
 		pipeline->on_loss("kernel_ringbuf", "exec", c.dropped_exec - reported_kernel.dropped_exec);
 		pipeline->on_loss("kernel_ringbuf", "fork", c.dropped_fork - reported_kernel.dropped_fork);
 		pipeline->on_loss("kernel_ringbuf", "exit", c.dropped_exit - reported_kernel.dropped_exit);
+		pipeline->on_loss("kernel_ringbuf", "net", c.dropped_net - reported_kernel.dropped_net);
+		pipeline->on_loss("conn_table", "tcp_connection", c.conn_table_full - reported_kernel.conn_table_full);
 		reported_kernel = c;
 	}
 	auto overflow = reader->overflow_by_type();
@@ -198,6 +206,8 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 	lo.ringbuf_bytes = cfg.ring_buffer.size_mib << 20;
 	lo.wakeup_bytes = uint64_t(cfg.ring_buffer.wakeup_kib) << 10;
 	lo.verbose = verbose;
+	lo.net_ignore_loopback = cfg.network.ignore_loopback;
+	lo.net_ignore_ports = cfg.network.ignore_ports;
 	auto probes = probe::Probes::load_and_attach(lo);
 	if (!probes)
 		return probes.error();

@@ -18,6 +18,18 @@ const char *to_string(EventType t)
 		return "loss";
 	case EventType::Agent:
 		return "agent";
+	case EventType::Connect:
+		return "connect";
+	case EventType::Accept:
+		return "accept";
+	case EventType::Listen:
+		return "listen";
+	case EventType::Close:
+		return "close";
+	case EventType::Socket:
+		return "socket";
+	case EventType::Udp:
+		return "udp";
 	}
 	return "unknown"; // a value from a newer agent
 }

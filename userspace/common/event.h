@@ -18,6 +18,12 @@ enum class EventType : uint8_t {
 	Rollup = 3,
 	Loss = 4,
 	Agent = 5,
+	Connect = 6,
+	Accept = 7,
+	Listen = 8,
+	Close = 9,
+	Socket = 10,
+	Udp = 11,
 };
 const char *to_string(EventType t);
 
@@ -94,6 +100,27 @@ struct RollupDetails {
 	uint32_t window_s = 0;
 };
 
+// connect, accept, listen, close, socket, udp.
+struct NetDetails {
+	std::string family;        // "inet", "inet6", "packet"
+	std::string protocol;      // "tcp", "udp", "icmp", ...; for packet sockets the ethertype, e.g. "all", "ip", "0x88cc"
+	std::string sock_type;     // "stream", "dgram", "raw", ...
+	std::string local_addr, remote_addr; // printable; v4-mapped IPv6 shown as IPv4
+	uint32_t local_port = 0, remote_port = 0;
+	uint32_t netns = 0;        // network namespace inode
+	std::string conn_id;       // 16 hex; shared by a connection's connect/accept and close
+	std::string result;        // connect: "established", "refused", "timed_out", or an errno name
+	uint32_t backlog = 0;      // listen
+	uint64_t duration_ns = 0;  // close
+	uint64_t bytes_sent = 0, bytes_received = 0;     // close, udp
+	uint64_t packets_sent = 0, packets_received = 0; // udp
+	std::string close_by;      // close: "local", "remote", "reset"
+	std::string final_state;   // close: TCP state before CLOSE, e.g. "fin_wait2", "last_ack"
+	std::string op;            // socket: "open", "bind"
+	uint32_t ifindex = 0;      // socket bind
+	std::string ifname;        // socket bind, when it resolves
+};
+
 struct LossDetails {
 	std::string where;      // "kernel_ringbuf", "userspace_queue", ...
 	std::string what;       // the event type lost, or "record"
@@ -113,7 +140,8 @@ struct Event {
 	std::string host;
 	EventType type = EventType::Agent;
 	Process process;
-	std::variant<std::monostate, ExecDetails, ExitDetails, RollupDetails, LossDetails, AgentDetails>
+	std::variant<std::monostate, ExecDetails, ExitDetails, RollupDetails, LossDetails, AgentDetails,
+		     NetDetails>
 	    details;
 };
 

@@ -98,6 +98,42 @@ Result<Record> decode_exec(std::span<const std::byte> bytes)
 	return Record(std::move(r));
 }
 
+Result<Record> decode_net(std::span<const std::byte> bytes)
+{
+	if (bytes.size() != sizeof(ls_net_event))
+		return Error("network record has " + std::to_string(bytes.size()) + " bytes, expected " +
+			     std::to_string(sizeof(ls_net_event)));
+	auto ev = load<ls_net_event>(bytes);
+	NetRecord r;
+	r.hdr = header_of(ev.hdr);
+	r.kind = NetRecord::Kind(ev.hdr.type);
+	r.conn_id = ev.conn_id;
+	r.duration_ns = ev.duration_ns;
+	r.bytes_sent = ev.bytes_sent;
+	r.bytes_received = ev.bytes_received;
+	r.packets_sent = ev.packets_sent;
+	r.packets_received = ev.packets_received;
+	r.netns = ev.netns;
+	r.family = ev.family;
+	r.protocol = ev.protocol;
+	r.local_port = ev.local_port;
+	r.remote_port = ev.remote_port;
+	r.result = ev.result;
+	std::memcpy(r.local_addr.data(), ev.local_addr, 16);
+	std::memcpy(r.remote_addr.data(), ev.remote_addr, 16);
+	r.backlog = ev.backlog;
+	r.close_by = ev.close_by;
+	r.final_state = ev.final_state;
+	r.sock_type = ev.sock_type;
+	r.ifindex = ev.ifindex;
+	r.op = ev.op;
+	return Record(std::move(r));
+}
+
+static_assert(int(NetRecord::Kind::Connect) == LS_EV_CONNECT && int(NetRecord::Kind::Udp) == LS_EV_UDP &&
+		      int(NetRecord::Kind::Close) == LS_EV_CLOSE && int(NetRecord::Kind::Socket) == LS_EV_SOCKET,
+	      "NetRecord::Kind follows enum ls_event_type");
+
 } // namespace
 
 std::vector<std::string> split_argv(std::string_view area)
@@ -151,6 +187,13 @@ Result<Record> decode(std::span<const std::byte> bytes)
 		auto ev = load<ls_exit_event>(bytes);
 		return Record(ExitRecord{header_of(ev.hdr), ev.exit_code});
 	}
+	case LS_EV_CONNECT:
+	case LS_EV_ACCEPT:
+	case LS_EV_LISTEN:
+	case LS_EV_CLOSE:
+	case LS_EV_SOCKET:
+	case LS_EV_UDP:
+		return decode_net(bytes);
 	default:
 		return Error("unknown record type " + std::to_string(h.type));
 	}

@@ -3,6 +3,7 @@
 // Outside decode/, only probe/ includes the ABI header (for counter indices).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -58,6 +59,27 @@ struct ExitRecord {
 	uint32_t exit_code = 0; // wait(2) status
 };
 
-using Record = std::variant<ExecRecord, ForkRecord, ExitRecord>;
+// connect, accept, listen, close, socket, udp: one layout, `kind` tells which.
+struct NetRecord {
+	enum class Kind : uint16_t { Connect = 4, Accept = 5, Listen = 6, Close = 7, Socket = 8, Udp = 9 };
+	Header hdr; // the acting process; tgid 0 when no process owned the socket yet
+	Kind kind = Kind::Connect;
+	uint64_t conn_id = 0;
+	uint64_t duration_ns = 0;
+	uint64_t bytes_sent = 0, bytes_received = 0;
+	uint64_t packets_sent = 0, packets_received = 0;
+	uint32_t netns = 0;
+	uint16_t family = 0, protocol = 0;
+	uint16_t local_port = 0, remote_port = 0;
+	int32_t result = 0;
+	std::array<uint8_t, 16> local_addr{}, remote_addr{};
+	uint32_t backlog = 0;
+	uint16_t close_by = 0, final_state = 0;
+	uint32_t sock_type = 0;
+	uint32_t ifindex = 0;
+	uint16_t op = 0;
+};
+
+using Record = std::variant<ExecRecord, ForkRecord, ExitRecord, NetRecord>;
 
 } // namespace linesman::decode

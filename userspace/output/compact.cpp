@@ -7,6 +7,7 @@
 #include <ctime>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "output/format.h"
 
@@ -29,6 +30,17 @@ std::string_view type_colour(EventType t)
 		return kAlarm;
 	case EventType::Agent:
 		return "\x1b[35m"; // magenta
+	case EventType::Connect:
+	case EventType::Accept:
+	case EventType::Close:
+	case EventType::Udp:
+		return "\x1b[34m"; // blue
+	case EventType::Listen:
+		return "\x1b[94m"; // bright blue: a new service
+	case EventType::Socket:
+		// Packet and raw sockets: capture and crafted packets are what an intruder on a
+		// signalling host does.
+		return kAlarm;
 	}
 	return "";
 }
@@ -342,6 +354,96 @@ void details(Line &l, const Process &, const AgentDetails &d)
 		l.raw(" ").text(name).raw("=").num(value);
 }
 
+// "192.0.2.7:80", "[2001:db8::7]:80"; "*" for an empty address (as ss shows a wildcard).
+void endpoint(Line &l, const std::string &addr, uint32_t port)
+{
+	if (addr.empty())
+		l.raw("*");
+	else if (addr.find(':') != std::string::npos)
+		l.raw("[").word(addr).raw("]");
+	else
+		l.word(addr);
+	l.raw(":").num(port);
+}
+
+// connect, accept, listen, close, socket, udp: one NetDetails, `type` says which.
+void net_details(Line &l, EventType type, const Process &p, const NetDetails &d)
+{
+	l.raw("pid=").num(p.pid).raw(" ");
+	identity(l, p);
+	l.raw(" ");
+	program(l, p);
+	l.raw(" ");
+	switch (type) {
+	case EventType::Connect:
+	case EventType::Udp:
+		endpoint(l, d.local_addr, d.local_port);
+		l.raw(" -> ");
+		endpoint(l, d.remote_addr, d.remote_port);
+		break;
+	case EventType::Accept:
+		endpoint(l, d.local_addr, d.local_port);
+		l.raw(" <- ");
+		endpoint(l, d.remote_addr, d.remote_port);
+		break;
+	case EventType::Close:
+		endpoint(l, d.local_addr, d.local_port);
+		l.raw(" <-> ");
+		endpoint(l, d.remote_addr, d.remote_port);
+		break;
+	case EventType::Listen:
+		endpoint(l, d.local_addr, d.local_port);
+		break;
+	case EventType::Socket:
+		l.colour(kAlarm).word(d.family.empty() ? "?" : d.family);
+		if (!d.sock_type.empty())
+			l.raw(" ").word(d.sock_type);
+		l.reset();
+		break;
+	default: // NetDetails under another type (a newer agent): the endpoints as they are
+		endpoint(l, d.local_addr, d.local_port);
+		l.raw(" ");
+		endpoint(l, d.remote_addr, d.remote_port);
+		break;
+	}
+	if (type == EventType::Socket) {
+		if (!d.protocol.empty())
+			l.raw(" proto=").word(d.protocol);
+		if (d.op == "bind") {
+			l.raw(" bind ifindex=").num(d.ifindex);
+			if (!d.ifname.empty())
+				l.raw(" (").word(d.ifname).raw(")");
+			else if (d.ifindex == 0)
+				l.raw(" (any)");
+		} else if (!d.op.empty()) {
+			l.raw(" [").word(d.op).raw("]");
+		}
+	} else if (!d.protocol.empty()) {
+		l.raw(" ").word(d.protocol);
+	}
+	if (!d.result.empty())
+		l.raw(" ").word(d.result);
+	if (type == EventType::Listen || d.backlog)
+		l.raw(" backlog=").num(d.backlog);
+	if (type == EventType::Close) {
+		l.raw(" sent=").num(d.bytes_sent).raw(" recv=").num(d.bytes_received);
+		l.raw(" duration=").raw(duration_of(d.duration_ns));
+		if (!d.close_by.empty())
+			l.raw(" by=").word(d.close_by);
+		if (!d.final_state.empty())
+			l.raw(" state=").word(d.final_state);
+	} else if (type == EventType::Udp || d.packets_sent || d.packets_received) {
+		l.raw(" sent=").num(d.packets_sent).raw("pkt/").num(d.bytes_sent).raw("B");
+		l.raw(" recv=").num(d.packets_received).raw("pkt/").num(d.bytes_received).raw("B");
+	}
+	if (d.netns)
+		l.raw(" netns=").num(d.netns);
+	if (!d.conn_id.empty())
+		l.raw(" conn=").word(d.conn_id);
+	if (!p.container_id.empty())
+		l.raw("  container=").word(std::string_view(p.container_id).substr(0, 12));
+}
+
 // No details (or a type newer than this agent): the process alone.
 void details(Line &l, const Process &p, std::monostate)
 {
@@ -357,9 +459,16 @@ std::string format_compact(const Event &ev, bool color)
 	l.raw(clock_of(ev.time_ns)).raw(" ");
 	std::string_view type = to_string(ev.type);
 	l.colour(type_colour(ev.type)).raw(type).reset();
-	constexpr std::size_t kTypeWidth = 6; // "rollup"
+	constexpr std::size_t kTypeWidth = 7; // "connect"
 	l.raw(std::string(type.size() < kTypeWidth ? kTypeWidth - type.size() : 0, ' ')).raw(" ");
-	std::visit([&](const auto &d) { details(l, ev.process, d); }, ev.details);
+	std::visit(
+	    [&](const auto &d) {
+		    if constexpr (std::is_same_v<std::decay_t<decltype(d)>, NetDetails>)
+			    net_details(l, ev.type, ev.process, d);
+		    else
+			    details(l, ev.process, d);
+	    },
+	    ev.details);
 	return l.take();
 }
 

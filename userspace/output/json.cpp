@@ -389,6 +389,35 @@ void write_details(JsonWriter &w, const AgentDetails &d)
 	w.end_object();
 }
 
+// One object for the six network types; the event's "type" says which.
+void write_details(JsonWriter &w, const NetDetails &d)
+{
+	w.key("net");
+	w.begin_object();
+	w.field("family", d.family);
+	w.field("protocol", d.protocol);
+	w.field("sockType", d.sock_type);
+	w.field("localAddr", d.local_addr);
+	w.field("remoteAddr", d.remote_addr);
+	w.field("localPort", d.local_port);
+	w.field("remotePort", d.remote_port);
+	w.field("netns", d.netns);
+	w.field("connId", d.conn_id);
+	w.field("result", d.result);
+	w.field("backlog", d.backlog);
+	w.field("durationNs", d.duration_ns);
+	w.field("bytesSent", d.bytes_sent);
+	w.field("bytesReceived", d.bytes_received);
+	w.field("packetsSent", d.packets_sent);
+	w.field("packetsReceived", d.packets_received);
+	w.field("closeBy", d.close_by);
+	w.field("finalState", d.final_state);
+	w.field("op", d.op);
+	w.field("ifindex", d.ifindex);
+	w.field("ifname", d.ifname);
+	w.end_object();
+}
+
 void write_details(JsonWriter &, std::monostate) {}
 
 } // namespace

@@ -14,6 +14,13 @@ static_assert(pb::EVENT_TYPE_EXIT == int(EventType::Exit));
 static_assert(pb::EVENT_TYPE_ROLLUP == int(EventType::Rollup));
 static_assert(pb::EVENT_TYPE_LOSS == int(EventType::Loss));
 static_assert(pb::EVENT_TYPE_AGENT == int(EventType::Agent));
+static_assert(pb::EVENT_TYPE_CONNECT == int(EventType::Connect));
+static_assert(pb::EVENT_TYPE_ACCEPT == int(EventType::Accept));
+static_assert(pb::EVENT_TYPE_LISTEN == int(EventType::Listen));
+static_assert(pb::EVENT_TYPE_CLOSE == int(EventType::Close));
+static_assert(pb::EVENT_TYPE_SOCKET == int(EventType::Socket));
+static_assert(pb::EVENT_TYPE_UDP == int(EventType::Udp));
+static_assert(pb::EventType_MAX == int(EventType::Udp), "a schema EventType the agent lacks");
 static_assert(uint32_t(pb::EXEC_FLAG_SETUID) == kExecSetuid);
 static_assert(uint32_t(pb::EXEC_FLAG_SETGID) == kExecSetgid);
 static_assert(uint32_t(pb::EXEC_FLAG_DELETED) == kExecDeleted);
@@ -31,6 +38,8 @@ static_assert(pb::Event::kExit == 15 + int(EventType::Exit));
 static_assert(pb::Event::kRollup == 15 + int(EventType::Rollup));
 static_assert(pb::Event::kLoss == 15 + int(EventType::Loss));
 static_assert(pb::Event::kAgent == 15 + int(EventType::Agent));
+// The six network types share NetDetails, at the number of the lowest of them.
+static_assert(pb::Event::kNet == 15 + int(EventType::Connect));
 
 // For `string` fields: a parser rejects the whole message on invalid UTF-8.
 std::string text(const std::string &s)
@@ -169,6 +178,32 @@ void details_to_proto(const AgentDetails &d, pb::Event *m)
 	}
 }
 
+void details_to_proto(const NetDetails &d, pb::Event *m)
+{
+	pb::NetDetails *x = m->mutable_net();
+	x->set_family(text(d.family));
+	x->set_protocol(text(d.protocol));
+	x->set_sock_type(text(d.sock_type));
+	x->set_local_addr(text(d.local_addr));
+	x->set_remote_addr(text(d.remote_addr));
+	x->set_local_port(d.local_port);
+	x->set_remote_port(d.remote_port);
+	x->set_netns(d.netns);
+	x->set_conn_id(text(d.conn_id));
+	x->set_result(text(d.result));
+	x->set_backlog(d.backlog);
+	x->set_duration_ns(d.duration_ns);
+	x->set_bytes_sent(d.bytes_sent);
+	x->set_bytes_received(d.bytes_received);
+	x->set_packets_sent(d.packets_sent);
+	x->set_packets_received(d.packets_received);
+	x->set_close_by(text(d.close_by));
+	x->set_final_state(text(d.final_state));
+	x->set_op(text(d.op));
+	x->set_ifindex(d.ifindex);
+	x->set_ifname(d.ifname); // bytes: exact
+}
+
 void details_to_proto(std::monostate, pb::Event *) {}
 
 } // namespace
@@ -233,6 +268,31 @@ Event from_proto(const pb::Event &msg)
 		for (const pb::Counter &c : x.counters())
 			d.counters.emplace_back(c.name(), c.value());
 		ev.details = std::move(d);
+		break;
+	}
+	case pb::Event::kNet: {
+		const pb::NetDetails &x = msg.net();
+		ev.details = NetDetails{.family = x.family(),
+					.protocol = x.protocol(),
+					.sock_type = x.sock_type(),
+					.local_addr = x.local_addr(),
+					.remote_addr = x.remote_addr(),
+					.local_port = x.local_port(),
+					.remote_port = x.remote_port(),
+					.netns = x.netns(),
+					.conn_id = x.conn_id(),
+					.result = x.result(),
+					.backlog = x.backlog(),
+					.duration_ns = x.duration_ns(),
+					.bytes_sent = x.bytes_sent(),
+					.bytes_received = x.bytes_received(),
+					.packets_sent = x.packets_sent(),
+					.packets_received = x.packets_received(),
+					.close_by = x.close_by(),
+					.final_state = x.final_state(),
+					.op = x.op(),
+					.ifindex = x.ifindex(),
+					.ifname = x.ifname()};
 		break;
 	}
 	case pb::Event::DETAILS_NOT_SET:

@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,7 +50,38 @@ constexpr ProgramInfo kPrograms[] = {
 	{"handle_exec", "tp_btf/sched_process_exec", "process", true},
 	{"handle_fork", "tp_btf/sched_process_fork", "process", false},
 	{"handle_exit", "tp_btf/sched_process_exit", "process", false},
+	{"handle_tcp_state", "tp_btf/inet_sock_set_state", "net", false},
+	{"handle_accept4", "tp/syscalls/sys_exit_accept4", "net", false},
+	{"handle_accept", "tp/syscalls/sys_exit_accept", "net", false},
+	{"handle_socket", "tp/syscalls/sys_exit_socket", "net", false},
+	{"handle_bind", "tp/syscalls/sys_enter_bind", "net", false},
 };
+
+// Classic tracepoints are attached by id, which libbpf reads from tracefs; a
+// fresh machine may not have it mounted. Mount it where libbpf looks first.
+Status ensure_tracefs()
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return ok();
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) != 0)
+		return Error::from_errno(errno, "tracefs is not mounted and mounting it at "
+						"/sys/kernel/tracing failed (syscall tracepoints need it)");
+	return ok();
+}
+
+Status write_net_filter(linesman_bpf *skel, const LoadOptions &opts)
+{
+	ls_net_filter f{};
+	if (opts.net_ignore_loopback)
+		f.flags |= LS_NET_IGNORE_LOOPBACK;
+	for (uint16_t port : opts.net_ignore_ports)
+		f.ignored_ports[port / 8] |= uint8_t(1u << (port % 8));
+	uint32_t zero = 0;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.net_filter), &zero, &f, BPF_ANY))
+		return Error::from_errno(errno, "cannot write the network filter map");
+	return ok();
+}
 
 uint64_t effective_capabilities()
 {
@@ -123,6 +155,11 @@ Result<std::unique_ptr<Probes>> Probes::load_and_attach(const LoadOptions &opts)
 						      "; run with --verbose for the verifier log");
 	}
 
+	if (auto st = write_net_filter(p->skel_, opts); !st)
+		return st.error();
+	// Without tracefs the syscall tracepoints cannot attach; each says why below.
+	Status tracefs = ensure_tracefs();
+
 	for (const ProgramInfo &info : kPrograms) {
 		Attachment a{info.name, info.hook, info.family, info.required, false, ""};
 		bpf_program *prog = bpf_object__find_program_by_name(p->skel_->obj, info.name);
@@ -132,6 +169,8 @@ Result<std::unique_ptr<Probes>> Probes::load_and_attach(const LoadOptions &opts)
 			bpf_link *link = bpf_program__attach(prog);
 			if (!link) {
 				a.error = std::string("attach failed: ") + std::strerror(errno);
+				if (!tracefs && std::string(info.hook).rfind("tp/", 0) == 0)
+					a.error += " (" + tracefs.error().what() + ")";
 			} else {
 				a.attached = true;
 				p->links_.push_back(link);
@@ -187,6 +226,8 @@ Result<KernelCounters> Probes::counters() const
 	} fields[] = {{LS_CNT_RB_DROP_EXEC, &c.dropped_exec},
 		      {LS_CNT_RB_DROP_FORK, &c.dropped_fork},
 		      {LS_CNT_RB_DROP_EXIT, &c.dropped_exit},
+		      {LS_CNT_RB_DROP_NET, &c.dropped_net},
+		      {LS_CNT_CONN_TABLE_FULL, &c.conn_table_full},
 		      {LS_CNT_EMITTED, &c.emitted}};
 	for (auto &f : fields) {
 		auto v = sum(f.idx);

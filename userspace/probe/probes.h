@@ -19,6 +19,8 @@ struct LoadOptions {
 	uint32_t argv_max = 8192;
 	uint32_t ringbuf_bytes = 16u << 20; // power of two, multiple of the page size
 	uint64_t wakeup_bytes = 256u << 10;
+	bool net_ignore_loopback = false;
+	std::vector<uint16_t> net_ignore_ports;
 	bool verbose = false;               // libbpf debug output on stderr
 };
 
@@ -33,7 +35,8 @@ struct Attachment {
 
 // Kernel-side counters, summed over CPUs.
 struct KernelCounters {
-	uint64_t dropped_exec = 0, dropped_fork = 0, dropped_exit = 0;
+	uint64_t dropped_exec = 0, dropped_fork = 0, dropped_exit = 0, dropped_net = 0;
+	uint64_t conn_table_full = 0; // TCP connections not tracked
 	uint64_t emitted = 0;
 };
 
