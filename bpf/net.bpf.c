@@ -21,9 +21,8 @@
 #include "linesman_abi.h"
 #include "maps.bpf.h"
 #include "task.bpf.h"
+#include "net_filter.bpf.h"
 
-#define AF_INET 2
-#define AF_INET6 10
 #define AF_PACKET 17
 #define SOCK_RAW 3
 #define IPPROTO_TCP 6
@@ -38,14 +37,6 @@
 #define TCP_CLOSE 7
 #define TCP_CLOSE_WAIT 8
 #define TCP_LISTEN 10
-
-/* Kernel-side filter (struct ls_net_filter), written by the agent after load. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ls_net_filter);
-} net_filter SEC(".maps");
 
 struct conn {
 	__u32 owner_tgid; /* 0 until connect()/accept() names it */
@@ -103,39 +94,10 @@ static __always_inline void net__fill_sock(struct ls_net_event *ev, struct sock 
 	}
 }
 
-static __always_inline bool addr__loopback(__u16 family, const __u8 *a)
-{
-	if (family == AF_INET)
-		return a[0] == 127;
-	/* ::1, or ::ffff:127.x.x.x */
-	bool zero10 = true;
-#pragma unroll
-	for (int i = 0; i < 10; i++)
-		zero10 &= a[i] == 0;
-	if (!zero10)
-		return false;
-	if (a[10] == 0xff && a[11] == 0xff)
-		return a[12] == 127;
-	return a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] == 1;
-}
-
-static __always_inline bool port__ignored(const struct ls_net_filter *f, __u16 port)
-{
-	return f->ignored_ports[(port >> 3) & 8191] & (1 << (port & 7));
-}
-
-/* True when the agent's filter drops this connection: it costs one map lookup. */
 static __always_inline bool net__ignored(const struct ls_net_event *ev)
 {
-	__u32 zero = 0;
-	const struct ls_net_filter *f = bpf_map_lookup_elem(&net_filter, &zero);
-	if (!f)
-		return false;
-	/* the local side covers listeners bound to loopback, which have no peer */
-	if ((f->flags & LS_NET_IGNORE_LOOPBACK) && (addr__loopback(ev->family, ev->remote_addr) ||
-						    addr__loopback(ev->family, ev->local_addr)))
-		return true;
-	return port__ignored(f, ev->local_port) || port__ignored(f, ev->remote_port);
+	return filter__ignored(ev->family, ev->local_addr, ev->remote_addr, ev->local_port,
+			       ev->remote_port);
 }
 
 static __always_inline void net__header_from_current(struct ls_net_event *ev, __u16 type)

@@ -157,6 +157,34 @@ enum ls_socket_op {
 	LS_SOCKET_BIND = 2, /* bind() of an AF_PACKET socket to an interface */
 };
 
+/* LS_EV_UDP records: op says whether the kernel saw the flow's first packet or
+ * the agent is reporting counts since the last report. */
+enum ls_udp_op {
+	LS_UDP_FIRST_SEEN = 1, /* counts include the first packet */
+	LS_UDP_SUMMARY = 2,    /* counts since the previous record of the flow */
+};
+
+/* A UDP flow: one socket talking to one remote endpoint. */
+struct ls_udp_key {
+	__u64 cookie;         /* socket cookie: names the socket for its lifetime */
+	__u8 remote_addr[16]; /* network order; IPv4 in the first 4 bytes */
+	__u16 remote_port;    /* host order */
+	__u16 local_port;
+	__u16 family;
+	__u16 pad;
+};
+LS_ABI_ASSERT(sizeof(struct ls_udp_key) == 32, "ls_udp_key layout");
+
+struct ls_udp_flow {
+	__u64 packets_sent, packets_received;
+	__u64 bytes_sent, bytes_received; /* UDP payload bytes */
+	__u64 first_ns;
+	__u32 owner_tgid;       /* the creating process; 0: the socket predates the agent */
+	__u32 owner_tid;
+	__u8 local_addr[16];
+};
+LS_ABI_ASSERT(sizeof(struct ls_udp_flow) == 64, "ls_udp_flow layout");
+
 /* Every network record (LS_EV_CONNECT .. LS_EV_UDP). The header names the acting
  * process: the caller for syscall-time events (connect, listen, accept, socket),
  * the owner recorded at connect/accept for events the kernel raises in softirq
@@ -182,7 +210,7 @@ struct ls_net_event {
 	__u16 final_state;   /* close: TCP state before CLOSE */
 	__u32 sock_type;     /* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, ... */
 	__u32 ifindex;       /* socket bind: interface index (0 = all) */
-	__u16 op;            /* socket: enum ls_socket_op */
+	__u16 op;            /* socket: enum ls_socket_op; udp: enum ls_udp_op */
 	__u16 pad0;
 	__u32 pad1;
 };
@@ -206,6 +234,7 @@ enum ls_counter {
 	LS_CNT_EMITTED = 3,      /* records successfully submitted */
 	LS_CNT_RB_DROP_NET = 4,  /* ring buffer full: network records lost */
 	LS_CNT_CONN_TABLE_FULL = 5, /* a TCP connection not tracked: conn table full */
+	LS_CNT_UDP_TABLE_FULL = 6,  /* UDP packets not counted: flow table full */
 	LS_CNT_MAX
 };
 

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -446,4 +448,142 @@ TEST_CASE("net: ignored ports and loopback produce no events; other traffic stil
 		for (pid_t p : {icli, isrv, lcli, lsrv})
 			CHECK_MESSAGE(e.process.pid != uint32_t(p), "event for ignored traffic: " << to_string(e.type));
 	}
+}
+
+namespace {
+
+struct UdpTotals {
+	uint64_t first_seen = 0, summaries = 0;
+	uint64_t packets_sent = 0, packets_received = 0, bytes_sent = 0, bytes_received = 0;
+};
+
+UdpTotals udp_totals(const std::vector<Event> &events, pid_t pid, uint32_t remote_port = 0)
+{
+	UdpTotals t;
+	for (const Event &e : events) {
+		if (e.type != EventType::Udp || e.process.pid != uint32_t(pid))
+			continue;
+		const auto &d = std::get<NetDetails>(e.details);
+		if (remote_port && d.remote_port != remote_port)
+			continue;
+		(d.op == "first_seen" ? t.first_seen : t.summaries)++;
+		t.packets_sent += d.packets_sent;
+		t.packets_received += d.packets_received;
+		t.bytes_sent += d.bytes_sent;
+		t.bytes_received += d.bytes_received;
+	}
+	return t;
+}
+
+} // namespace
+
+TEST_CASE("net: K datagrams on one UDP flow: one first-seen event, summaries adding up to K")
+{
+	agent::Config cfg = test_config();
+	cfg.network.udp_summary_s = 1;
+	Collector c(cfg);
+	NetPair net;
+	const uint16_t port = 44000 + getpid() % 20000;
+	constexpr int kRounds = 3, kPerRound = 100, kPayload = 200;
+	int ready[2];
+	REQUIRE(pipe(ready) == 0);
+	pid_t srv = in_netns(net.srv, [&] {
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+		sockaddr_storage ss;
+		socklen_t len = make_sockaddr({AF_INET, "10.232.0.2"}, port, &ss);
+		if (bind(s, reinterpret_cast<sockaddr *>(&ss), len) != 0)
+			return 1;
+		if (write(ready[1], "r", 1) != 1)
+			return 2;
+		char buf[2048];
+		for (int i = 0; i < kRounds * kPerRound; ++i)
+			if (recv(s, buf, sizeof(buf), 0) != kPayload)
+				return 3;
+		return 0;
+	});
+	char r;
+	REQUIRE(read(ready[0], &r, 1) == 1);
+	pid_t cli = in_netns(net.cli, [&] {
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+		sockaddr_storage ss;
+		socklen_t len = make_sockaddr({AF_INET, "10.232.0.2"}, port, &ss);
+		char buf[kPayload];
+		memset(buf, 'u', sizeof(buf));
+		for (int round = 0; round < kRounds; ++round) {
+			for (int i = 0; i < kPerRound; ++i) {
+				if (sendto(s, buf, sizeof(buf), 0, reinterpret_cast<sockaddr *>(&ss), len) != kPayload)
+					return 1;
+				usleep(200); // the receiver's queue never overflows: all K arrive
+			}
+			usleep(1'300'000); // let a summary period pass between rounds
+		}
+		return 0;
+	});
+	CHECK(WEXITSTATUS(wait_status(cli)) == 0);
+	CHECK(WEXITSTATUS(wait_status(srv)) == 0);
+	close(ready[0]);
+	close(ready[1]);
+	c.stop(); // final sweep: what the flows hold since the last summary
+
+	auto events = c.snapshot();
+	UdpTotals sent = udp_totals(events, cli, port);
+	CHECK(sent.first_seen == 1);
+	CHECK(sent.summaries >= 2); // the flow outlived several summary periods
+	CHECK(sent.packets_sent == kRounds * kPerRound);
+	CHECK(sent.bytes_sent == uint64_t(kRounds * kPerRound * kPayload));
+	CHECK(sent.packets_received == 0);
+
+	UdpTotals got = udp_totals(events, srv);
+	CHECK(got.first_seen == 1);
+	CHECK(got.packets_received == kRounds * kPerRound);
+	CHECK(got.bytes_received == uint64_t(kRounds * kPerRound * kPayload));
+
+	auto first = c.wait_for([&](const Event &e) {
+		return e.type == EventType::Udp && e.process.pid == uint32_t(cli) && net_of(e).op == "first_seen";
+	}, std::chrono::milliseconds(0));
+	REQUIRE(first);
+	CHECK(net_of(*first).remote_addr == "10.232.0.2");
+	CHECK(net_of(*first).local_addr == "10.232.0.1");
+	CHECK(net_of(*first).remote_port == port);
+	CHECK(net_of(*first).protocol == "udp");
+	CHECK(first->process.exec_id.size() == 16);
+}
+
+TEST_CASE("net: 500 distinct UDP flows are all reported")
+{
+	agent::Config cfg = test_config();
+	cfg.network.udp_summary_s = 1;
+	Collector c(cfg);
+	NetPair net;
+	constexpr int kFlows = 500;
+	const uint16_t base = 20000;
+	pid_t cli = in_netns(net.cli, [&] {
+		int s = socket(AF_INET6, SOCK_DGRAM, 0);
+		char buf[10] = {};
+		for (int i = 0; i < kFlows; ++i) {
+			sockaddr_storage ss;
+			socklen_t len = make_sockaddr({AF_INET6, "fd00:232::2"}, uint16_t(base + i), &ss);
+			if (sendto(s, buf, sizeof(buf), 0, reinterpret_cast<sockaddr *>(&ss), len) != sizeof(buf))
+				return 1;
+		}
+		return 0;
+	});
+	CHECK(WEXITSTATUS(wait_status(cli)) == 0);
+	c.stop();
+	std::set<uint32_t> first_ports;
+	std::map<uint32_t, uint64_t> packets;
+	for (const Event &e : c.snapshot()) {
+		if (e.type != EventType::Udp || e.process.pid != uint32_t(cli))
+			continue;
+		const auto &d = net_of(e);
+		CHECK(d.family == "inet6");
+		CHECK(d.remote_addr == "fd00:232::2");
+		if (d.op == "first_seen")
+			first_ports.insert(d.remote_port);
+		packets[d.remote_port] += d.packets_sent;
+	}
+	CHECK(first_ports.size() == kFlows);
+	CHECK(packets.size() == kFlows);
+	for (int i = 0; i < kFlows; ++i)
+		CHECK(packets[base + i] == 1);
 }

@@ -50,8 +50,9 @@ struct Config {
 	// Kernel-side filters of the network sensor. Ignored traffic costs one map
 	// lookup and produces no event. Packet-capture sockets are never filtered.
 	struct Network {
-		bool ignore_loopback = false;          // network.ignore_loopback: TCP with a loopback peer
-		std::vector<uint16_t> ignore_ports;    // network.ignore_ports: TCP with this local or remote port
+		bool ignore_loopback = false;          // network.ignore_loopback: TCP/UDP with a loopback address
+		std::vector<uint16_t> ignore_ports;    // network.ignore_ports: TCP/UDP with this local or remote port
+		uint32_t udp_summary_s = 60;           // network.udp_summary: period of UDP flow summaries, 1 .. 3600
 	} network;
 
 	uint32_t heartbeat_s = 60; // heartbeat: seconds between agent heartbeat events, 0 = off

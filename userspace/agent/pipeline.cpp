@@ -106,7 +106,9 @@ void Pipeline::handle(const decode::NetRecord &r)
 	ev.type = decode::event_type(r.kind);
 	ev.time_ns = wall(r.hdr.ktime_ns);
 	if (r.hdr.tgid != 0) {
-		if (auto p = cache_.lookup(r.hdr.key())) {
+		auto p = r.hdr.start_boottime ? cache_.lookup(r.hdr.key())
+					      : cache_.lookup_pid(r.hdr.tgid, r.owner_at_ns);
+		if (p) {
 			ev.process = std::move(*p);
 			ev.process.tid = r.hdr.tid;
 		} else {

@@ -65,6 +65,8 @@ struct Sensor::Impl {
 	proc::ProcFs procfs;
 	std::unique_ptr<proc::ProcessCache> cache;
 	std::unique_ptr<Pipeline> pipeline;
+	aggregate::UdpSummarizer udp;
+	uint64_t last_udp_sweep = 0;
 
 	std::thread reader_thread, pipeline_thread;
 	std::atomic<bool> reader_stop{false}, pipeline_stop{false};
@@ -114,6 +116,7 @@ void Sensor::Impl::report_losses()
 		pipeline->on_loss("kernel_ringbuf", "exit", c.dropped_exit - reported_kernel.dropped_exit);
 		pipeline->on_loss("kernel_ringbuf", "net", c.dropped_net - reported_kernel.dropped_net);
 		pipeline->on_loss("conn_table", "tcp_connection", c.conn_table_full - reported_kernel.conn_table_full);
+		pipeline->on_loss("udp_flow_table", "udp_packet", c.udp_table_full - reported_kernel.udp_table_full);
 		reported_kernel = c;
 	}
 	auto overflow = reader->overflow_by_type();
@@ -138,6 +141,11 @@ void Sensor::Impl::tick(uint64_t now)
 {
 	pipeline->set_boot_wall_ns(clock::boot_wall_ns());
 	report_losses();
+	if (now - last_udp_sweep >= uint64_t(cfg.network.udp_summary_s) * 1'000'000'000) {
+		for (const auto &r : udp.sweep(*probes, now))
+			pipeline->on_record(r);
+		last_udp_sweep = now;
+	}
 	pipeline->tick(now);
 	processes = cache->size();
 }
@@ -186,6 +194,8 @@ void Sensor::Impl::pipeline_loop()
 	}
 	uint64_t now = clock::boottime_ns();
 	tick(now);
+	for (const auto &r : udp.sweep(*probes, now, true)) // what the flows hold since the last summary
+		pipeline->on_record(r);
 	pipeline->finish(now);
 	const auto &s = pipeline->stats();
 	pipeline->on_agent("stop", "linesmand stopping",
@@ -256,6 +266,7 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 				 "attached: " + attached + (missing.empty() ? "" : "; not attached: " + missing),
 				 {{"processes_seeded", seeded}});
 	impl->processes = impl->cache->size();
+	impl->last_udp_sweep = clock::boottime_ns();
 	impl->pipeline_thread = std::thread([p] { p->pipeline_loop(); });
 	return std::unique_ptr<Sensor>(new Sensor(std::move(impl)));
 }

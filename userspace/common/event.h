@@ -116,7 +116,7 @@ struct NetDetails {
 	uint64_t packets_sent = 0, packets_received = 0; // udp
 	std::string close_by;      // close: "local", "remote", "reset"
 	std::string final_state;   // close: TCP state before CLOSE, e.g. "fin_wait2", "last_ack"
-	std::string op;            // socket: "open", "bind"
+	std::string op;            // socket: "open", "bind"; udp: "first_seen", "summary"
 	uint32_t ifindex = 0;      // socket bind
 	std::string ifname;        // socket bind, when it resolves
 };

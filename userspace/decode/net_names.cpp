@@ -151,6 +151,8 @@ NetDetails net_details(const NetRecord &r)
 		d.ifindex = r.ifindex;
 		break;
 	case NetRecord::Kind::Udp:
+		d.op = r.op == 2 ? "summary" : "first_seen";
+		d.duration_ns = r.duration_ns; // summary: the flow's age
 		d.bytes_sent = r.bytes_sent;
 		d.bytes_received = r.bytes_received;
 		d.packets_sent = r.packets_sent;

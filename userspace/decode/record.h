@@ -78,6 +78,9 @@ struct NetRecord {
 	uint32_t sock_type = 0;
 	uint32_t ifindex = 0;
 	uint16_t op = 0;
+	// When hdr.start_boottime is 0 (UDP: the cgroup hooks cannot read the task),
+	// the owner is the process that was hdr.tgid at this time.
+	uint64_t owner_at_ns = 0;
 };
 
 using Record = std::variant<ExecRecord, ForkRecord, ExitRecord, NetRecord>;

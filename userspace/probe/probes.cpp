@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@ struct ProgramInfo {
 	const char *hook;
 	const char *family;
 	bool required;
+	bool cgroup = false; // attached to the cgroup-v2 root, not a tracepoint
 };
 constexpr ProgramInfo kPrograms[] = {
 	{"handle_exec", "tp_btf/sched_process_exec", "process", true},
@@ -55,7 +57,43 @@ constexpr ProgramInfo kPrograms[] = {
 	{"handle_accept", "tp/syscalls/sys_exit_accept", "net", false},
 	{"handle_socket", "tp/syscalls/sys_exit_socket", "net", false},
 	{"handle_bind", "tp/syscalls/sys_enter_bind", "net", false},
+	{"udp_sock_create", "cgroup/sock_create", "udp", false, true},
+	{"udp_sock_release", "cgroup/sock_release", "udp", false, true},
+	{"udp_egress", "cgroup_skb/egress", "udp", false, true},
+	{"udp_ingress", "cgroup_skb/ingress", "udp", false, true},
 };
+
+// The cgroup-v2 mount: /sys/fs/cgroup on unified systems, /sys/fs/cgroup/unified
+// on hybrid ones. Programs on its root see every process on the host.
+std::string cgroup2_root()
+{
+	std::ifstream mounts("/proc/mounts");
+	std::string dev, dir, type, rest;
+	while (mounts >> dev >> dir >> type && std::getline(mounts, rest))
+		if (type == "cgroup2")
+			return dir;
+	return "";
+}
+
+bpf_link *attach_cgroup(bpf_program *prog, std::string *error)
+{
+	std::string root = cgroup2_root();
+	if (root.empty()) {
+		*error = "no cgroup-v2 hierarchy is mounted (mount -t cgroup2 none /sys/fs/cgroup/unified)";
+		return nullptr;
+	}
+	int fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		*error = "cannot open " + root + ": " + std::strerror(errno);
+		return nullptr;
+	}
+	bpf_link *link = bpf_program__attach_cgroup(prog, fd);
+	int err = errno;
+	close(fd); // the link holds its own reference to the cgroup
+	if (!link)
+		*error = "attach to " + root + " failed: " + std::strerror(err);
+	return link;
+}
 
 // Classic tracepoints are attached by id, which libbpf reads from tracefs; a
 // fresh machine may not have it mounted. Mount it where libbpf looks first.
@@ -166,12 +204,13 @@ Result<std::unique_ptr<Probes>> Probes::load_and_attach(const LoadOptions &opts)
 		if (!prog) {
 			a.error = "program missing from the BPF object";
 		} else {
-			bpf_link *link = bpf_program__attach(prog);
-			if (!link) {
+			// attach_cgroup() explains its own failures in a.error
+			bpf_link *link = info.cgroup ? attach_cgroup(prog, &a.error) : bpf_program__attach(prog);
+			if (!link && !info.cgroup) {
 				a.error = std::string("attach failed: ") + std::strerror(errno);
 				if (!tracefs && std::string(info.hook).rfind("tp/", 0) == 0)
 					a.error += " (" + tracefs.error().what() + ")";
-			} else {
+			} else if (link) {
 				a.attached = true;
 				p->links_.push_back(link);
 			}
@@ -228,6 +267,7 @@ Result<KernelCounters> Probes::counters() const
 		      {LS_CNT_RB_DROP_EXIT, &c.dropped_exit},
 		      {LS_CNT_RB_DROP_NET, &c.dropped_net},
 		      {LS_CNT_CONN_TABLE_FULL, &c.conn_table_full},
+		      {LS_CNT_UDP_TABLE_FULL, &c.udp_table_full},
 		      {LS_CNT_EMITTED, &c.emitted}};
 	for (auto &f : fields) {
 		auto v = sum(f.idx);
@@ -236,6 +276,54 @@ Result<KernelCounters> Probes::counters() const
 		*f.out = v.value();
 	}
 	return c;
+}
+
+namespace {
+
+aggregate::UdpFlow flow_of(const ls_udp_key &k, const ls_udp_flow &v)
+{
+	aggregate::UdpFlow f;
+	static_assert(sizeof(k) == std::tuple_size_v<decltype(f.key)>);
+	std::memcpy(f.key.data(), &k, sizeof(k));
+	f.family = k.family;
+	std::memcpy(f.remote_addr.data(), k.remote_addr, 16);
+	std::memcpy(f.local_addr.data(), v.local_addr, 16);
+	f.local_port = k.local_port;
+	f.remote_port = k.remote_port;
+	f.owner_tgid = v.owner_tgid;
+	f.owner_tid = v.owner_tid;
+	f.first_ns = v.first_ns;
+	f.counts = {v.packets_sent, v.packets_received, v.bytes_sent, v.bytes_received};
+	return f;
+}
+
+} // namespace
+
+std::vector<aggregate::UdpFlow> Probes::snapshot()
+{
+	std::vector<aggregate::UdpFlow> out;
+	int fd = bpf_map__fd(skel_->maps.udp_flows);
+	ls_udp_key key{}, next{};
+	ls_udp_flow value{};
+	const void *prev = nullptr;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &value) == 0)
+			out.push_back(flow_of(next, value));
+		key = next;
+		prev = &key;
+	}
+	return out;
+}
+
+std::optional<aggregate::UdpFlow> Probes::take(const std::array<uint8_t, 32> &raw)
+{
+	ls_udp_key key;
+	std::memcpy(&key, raw.data(), sizeof(key));
+	ls_udp_flow value{};
+	// Atomic for hash maps (Linux >= 5.14): no packet falls between read and delete.
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(skel_->maps.udp_flows), &key, &value) != 0)
+		return std::nullopt;
+	return flow_of(key, value);
 }
 
 } // namespace linesman::probe

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "aggregate/udp_summary.h"
 #include "common/result.h"
 
 struct linesman_bpf;
@@ -37,6 +38,7 @@ struct Attachment {
 struct KernelCounters {
 	uint64_t dropped_exec = 0, dropped_fork = 0, dropped_exit = 0, dropped_net = 0;
 	uint64_t conn_table_full = 0; // TCP connections not tracked
+	uint64_t udp_table_full = 0;  // UDP packets not counted
 	uint64_t emitted = 0;
 };
 
@@ -44,7 +46,7 @@ struct KernelCounters {
 // cause and the fix; the caller prints it and exits non-zero.
 Status preflight();
 
-class Probes {
+class Probes : public aggregate::UdpFlowTable {
 public:
 	static Result<std::unique_ptr<Probes>> load_and_attach(const LoadOptions &opts);
 	~Probes(); // detaches and unloads
@@ -56,6 +58,10 @@ public:
 	int ringbuf_fd() const;
 	const std::vector<Attachment> &attachments() const { return attachments_; }
 	Result<KernelCounters> counters() const;
+
+	// The kernel's UDP flow table (aggregate::UdpFlowTable).
+	std::vector<aggregate::UdpFlow> snapshot() override;
+	std::optional<aggregate::UdpFlow> take(const std::array<uint8_t, 32> &key) override;
 
 private:
 	Probes() = default;

@@ -394,6 +394,21 @@ std::optional<Process> ProcessCache::lookup(const decode::ProcessKey &key)
 	return describe(*e);
 }
 
+std::optional<Process> ProcessCache::lookup_pid(uint32_t tgid, uint64_t at_boot_ns)
+{
+	auto it = by_tgid_.find(tgid);
+	if (it == by_tgid_.end())
+		return std::nullopt;
+	Entry *best = nullptr;
+	for (auto &e : it->second)
+		if (e->start_ns <= at_boot_ns && (!best || e->start_ns > best->start_ns))
+			best = e.get();
+	if (!best)
+		return std::nullopt;
+	best->last_used = ++use_clock_;
+	return describe(*best);
+}
+
 std::string ProcessCache::user_name(uint32_t uid)
 {
 	auto it = names_.find(uid);

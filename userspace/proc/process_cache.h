@@ -57,6 +57,11 @@ public:
 	// The current description of a live (or recently exited) process.
 	std::optional<Process> lookup(const decode::ProcessKey &key);
 
+	// The process that was `tgid` at `at_boot_ns`: for records that carry a pid
+	// but no start time (the cgroup socket hooks cannot read the task). The
+	// newest entry started at or before that time wins.
+	std::optional<Process> lookup_pid(uint32_t tgid, uint64_t at_boot_ns);
+
 	// Drop exited processes whose grace period ended before `now_boot_ns`.
 	void expire(uint64_t now_boot_ns);
 
