@@ -47,6 +47,7 @@ struct conn {
 	__u16 close_by;
 	__u16 local_port;     /* the kernel may release the port before CLOSE is reported */
 	__u16 pad[2];
+	__u64 summary_gen;    /* the last summary run that reported this connection */
 };
 
 /* Live TCP connections by socket address. A plain hash, not an LRU: an LRU
@@ -117,6 +118,20 @@ static __always_inline void net__header_from_owner(struct ls_net_event *ev, __u1
 	ev->hdr.tgid = c->owner_tgid;
 	ev->hdr.tid = c->owner_tid;
 	ev->hdr.start_boottime = c->owner_start;
+}
+
+/* Payload bytes each way. bytes_acked would count our SYN and FIN (they take
+ * sequence space); bytes_sent counts data octets put on the wire, retransmits
+ * included (RFC 4898 HCDataOctetsOut). bytes_received counts the peer's FIN,
+ * which tcp_fin() marks with SOCK_DONE. */
+static __always_inline void tcp__payload(struct sock *sk, struct ls_net_event *ev)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	ev->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	__u64 received = BPF_CORE_READ(tp, bytes_received);
+	if ((BPF_CORE_READ(sk, __sk_common.skc_flags) & (1ul << SOCK_DONE)) && received)
+		received -= 1;
+	ev->bytes_received = received;
 }
 
 static __always_inline void conn__set_owner_current(struct conn *c)
@@ -242,17 +257,51 @@ int BPF_PROG(handle_tcp_state, const struct sock *csk, const int oldstate, const
 	ev->final_state = oldstate;
 	if (!ev->local_port)
 		ev->local_port = c->local_port;
-	/* Payload only. bytes_acked would count our SYN and FIN (sequence space);
-	 * bytes_sent counts data octets put on the wire, retransmissions included
-	 * (RFC 4898 HCDataOctetsOut). bytes_received counts the peer's FIN, which
-	 * tcp_fin() marks with SOCK_DONE. */
-	struct tcp_sock *tp = (struct tcp_sock *)sk;
-	ev->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
-	__u64 received = BPF_CORE_READ(tp, bytes_received);
-	if ((BPF_CORE_READ(sk, __sk_common.skc_flags) & (1ul << SOCK_DONE)) && received)
-		received -= 1;
-	ev->bytes_received = received;
+	tcp__payload(sk, ev);
 	bpf_map_delete_elem(&conns, &key);
+	events__output(ev, sizeof(*ev), LS_CNT_RB_DROP_NET);
+	return 0;
+}
+
+/* Set by the agent before each summary run; a connection reports once per run
+ * even when several processes (or fds) share its socket. */
+__u64 summary_gen = 0;
+
+/*
+ * Periodic summaries of open TCP connections: the agent runs this iterator once
+ * per summary period, and every tracked, established connection reports its
+ * totals so far. A long-lived connection (a SIGTRAN or Diameter link, or an
+ * exfiltration channel) is visible while it lasts, not only when it closes.
+ * iter/task_file rather than iter/tcp: iter/tcp walks only the reader's own
+ * network namespace, the open files of every task reach all of them. The
+ * kernel skips threads that share their leader's file table.
+ */
+SEC("iter/task_file")
+int tcp_summary(struct bpf_iter__task_file *ctx)
+{
+	struct file *file = ctx->file;
+	if (!file)
+		return 0;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	__u64 key = (__u64)sk;
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	if (!c || !c->established_ns || c->summary_gen == summary_gen)
+		return 0;
+	c->summary_gen = summary_gen;
+	struct ls_net_event *ev = net__scratch();
+	if (!ev)
+		return 0;
+	net__fill_sock(ev, sk);
+	net__header_from_owner(ev, LS_EV_TCP_SUMMARY, c);
+	ev->conn_id = c->conn_id;
+	ev->duration_ns = ev->hdr.ktime_ns - c->established_ns;
+	ev->final_state = BPF_CORE_READ(sk, __sk_common.skc_state); /* the current state */
+	tcp__payload(sk, ev);
 	events__output(ev, sizeof(*ev), LS_CNT_RB_DROP_NET);
 	return 0;
 }

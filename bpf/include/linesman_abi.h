@@ -64,6 +64,7 @@ enum ls_event_type {
 	LS_EV_CLOSE = 7,   /* a TCP connection ended: lifetime summary */
 	LS_EV_SOCKET = 8,  /* AF_PACKET or raw IP socket opened, or an AF_PACKET socket bound */
 	LS_EV_UDP = 9,     /* a UDP flow seen for the first time */
+	LS_EV_TCP_SUMMARY = 10, /* a TCP connection still open: totals so far (agent-driven iterator) */
 	LS_EV_TYPE_MAX /* not a type: array bound for per-type counters */
 };
 

@@ -39,7 +39,7 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--pairs", type=int, default=7)
     ap.add_argument("--seconds", type=float, default=3.0)
-    ap.add_argument("--modes", default="exec")
+    ap.add_argument("--modes", default="exec,connect,udp")
     args = ap.parse_args()
 
     binary = os.path.join(args.build, "tests", "bench", "workload")

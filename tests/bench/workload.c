@@ -2,8 +2,14 @@
 // Linesman benchmark workload: runs one operation in a loop for a fixed time
 // and prints "<mode> <ops> <seconds> <ops/s>".
 //
-//   workload exec SECONDS    fork + execve(/bin/true) + wait
+//   workload exec SECONDS      fork + execve(/bin/true) + wait
+//   workload connect SECONDS   TCP connect + accept + close on loopback
+//   workload udp SECONDS       sendto() of 64 bytes on loopback
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <spawn.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,18 +35,70 @@ static int op_exec(void)
 	return waitpid(pid, &status, 0) == pid ? 0 : -1;
 }
 
+static int listener = -1, udp_fd = -1;
+static struct sockaddr_in tcp_addr, udp_addr;
+
+static int setup_net(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	listener = socket(AF_INET, SOCK_STREAM, 0);
+	if (listener < 0 || bind(listener, (struct sockaddr *)&a, sizeof(a)) || listen(listener, 1024) ||
+	    getsockname(listener, (struct sockaddr *)&tcp_addr, &len))
+		return -1;
+	/* the datagrams go to a bound socket nobody reads: the kernel drops them
+	 * when its buffer is full, which is fine for a send loop */
+	int sink = socket(AF_INET, SOCK_DGRAM, 0);
+	len = sizeof(udp_addr);
+	if (sink < 0 || bind(sink, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(sink, (struct sockaddr *)&udp_addr, &len))
+		return -1;
+	udp_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	return udp_fd < 0 ? -1 : 0;
+}
+
+static int op_connect(void)
+{
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&tcp_addr, sizeof(tcp_addr)))
+		return -1;
+	int a = accept(listener, NULL, NULL);
+	if (a < 0)
+		return -1;
+	close(c);
+	close(a);
+	return 0;
+}
+
+static int op_udp(void)
+{
+	static char buf[64];
+	return sendto(udp_fd, buf, sizeof(buf), 0, (struct sockaddr *)&udp_addr, sizeof(udp_addr)) ==
+		       sizeof(buf)
+		   ? 0
+		   : -1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s exec SECONDS\n", argv[0]);
+		fprintf(stderr, "usage: %s exec|connect|udp SECONDS\n", argv[0]);
 		return 2;
 	}
 	int (*op)(void) = NULL;
 	if (strcmp(argv[1], "exec") == 0)
 		op = op_exec;
+	else if (strcmp(argv[1], "connect") == 0)
+		op = op_connect;
+	else if (strcmp(argv[1], "udp") == 0)
+		op = op_udp;
 	if (!op) {
-		fprintf(stderr, "workload: unknown mode %s (modes: exec)\n", argv[1]);
+		fprintf(stderr, "workload: unknown mode %s (modes: exec, connect, udp)\n", argv[1]);
 		return 2;
+	}
+	if (op != op_exec && setup_net() != 0) {
+		perror("workload: loopback sockets");
+		return 1;
 	}
 	double seconds = atof(argv[2]);
 	if (seconds <= 0) {

@@ -174,9 +174,8 @@ std::optional<Event> wait_net(Collector &c, EventType type, pid_t pid)
 	return c.wait_for([&](const Event &e) { return e.type == type && e.process.pid == uint32_t(pid); });
 }
 
-void client_server_exchange(Endpoint server, Endpoint client, int hold_ms)
+void client_server_exchange(Collector &c, Endpoint server, Endpoint client, int hold_ms)
 {
-	auto &c = shared_sensor();
 	NetPair net;
 	const uint16_t port = 40000 + getpid() % 20000;
 	const size_t n = 123457, m = 54321;
@@ -251,23 +250,43 @@ void client_server_exchange(Endpoint server, Endpoint client, int hold_ms)
 		if (e.type == EventType::Close && (e.process.pid == uint32_t(cli) || e.process.pid == uint32_t(srv)))
 			++closes;
 	CHECK(closes == 2);
+
+	if (hold_ms > 0) {
+		// Held open across summary periods: summaries of the client's connection
+		// showed the totals while it was open, in state established.
+		size_t summaries = 0;
+		for (const Event &e : c.snapshot()) {
+			if (e.type != EventType::TcpSummary || net_of(e).conn_id != co.conn_id)
+				continue;
+			++summaries;
+			CHECK(e.process.pid == uint32_t(cli));
+			CHECK(net_of(e).final_state == "established");
+			CHECK(net_of(e).bytes_sent == n);
+			CHECK(net_of(e).bytes_received == m);
+			CHECK(net_of(e).remote_port == port);
+		}
+		CHECK(summaries >= 1);
+	}
 }
 
 } // namespace
 
 TEST_CASE("net: IPv4 connect, accept, listen and close across two namespaces, exact bytes")
 {
-	client_server_exchange({AF_INET, "10.232.0.2"}, {AF_INET, "10.232.0.1"}, 0);
+	client_server_exchange(shared_sensor(), {AF_INET, "10.232.0.2"}, {AF_INET, "10.232.0.1"}, 0);
 }
 
 TEST_CASE("net: IPv6 connect, accept, listen and close, exact bytes")
 {
-	client_server_exchange({AF_INET6, "fd00:232::2"}, {AF_INET6, "fd00:232::1"}, 0);
+	client_server_exchange(shared_sensor(), {AF_INET6, "fd00:232::2"}, {AF_INET6, "fd00:232::1"}, 0);
 }
 
-TEST_CASE("net: a connection that outlives a 2 s summary period keeps exact totals")
+TEST_CASE("net: a connection that outlives a 1 s summary period: summaries while open, exact totals")
 {
-	client_server_exchange({AF_INET, "10.232.0.2"}, {AF_INET, "10.232.0.1"}, 2500);
+	agent::Config cfg = test_config();
+	cfg.network.summary_s = 1;
+	Collector c(cfg);
+	client_server_exchange(c, {AF_INET, "10.232.0.2"}, {AF_INET, "10.232.0.1"}, 2500);
 }
 
 TEST_CASE("net: an IPv4 peer reached through an IPv6 socket (v4-mapped)")
@@ -480,7 +499,7 @@ UdpTotals udp_totals(const std::vector<Event> &events, pid_t pid, uint32_t remot
 TEST_CASE("net: K datagrams on one UDP flow: one first-seen event, summaries adding up to K")
 {
 	agent::Config cfg = test_config();
-	cfg.network.udp_summary_s = 1;
+	cfg.network.summary_s = 1;
 	Collector c(cfg);
 	NetPair net;
 	const uint16_t port = 44000 + getpid() % 20000;
@@ -552,7 +571,7 @@ TEST_CASE("net: K datagrams on one UDP flow: one first-seen event, summaries add
 TEST_CASE("net: 500 distinct UDP flows are all reported")
 {
 	agent::Config cfg = test_config();
-	cfg.network.udp_summary_s = 1;
+	cfg.network.summary_s = 1;
 	Collector c(cfg);
 	NetPair net;
 	constexpr int kFlows = 500;

@@ -490,3 +490,10 @@ TEST_CASE("config: network filters")
 	      std::string::npos);
 	CHECK(error_of("network:\n  ignore_ports: 22\n").find(":2: network.ignore_ports:") != std::string::npos);
 }
+
+TEST_CASE("config: network.summary is a duration within 1 s .. 1 h")
+{
+	CHECK(parsed("network:\n  summary: 2m\n").network.summary_s == 120);
+	CHECK(Config{}.network.summary_s == 60);
+	CHECK(error_of("network:\n  summary: 0\n").find(":2: network.summary:") != std::string::npos);
+}

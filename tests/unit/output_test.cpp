@@ -118,7 +118,8 @@ Event agent_event()
 }
 
 constexpr EventType kNetTypes[] = {EventType::Connect, EventType::Accept, EventType::Listen,
-				   EventType::Close,   EventType::Socket, EventType::Udp};
+				   EventType::Close,   EventType::Socket, EventType::Udp,
+				   EventType::TcpSummary};
 
 // Every NetDetails field set, each to its own value (the renderings must not mix them up);
 // no type uses all of them, but the schema carries every field for every type.
@@ -893,10 +894,10 @@ TEST_CASE("proto: event types of a newer agent decode without details")
 	CHECK(std::holds_alternative<std::monostate>(got.details));
 	CHECK(got.seq == 42);
 
-	// Its details arrive in a oneof field this schema does not know (27, the next type's):
+	// Its details arrive in a oneof field this schema does not know (28, the next type's):
 	// the message still parses, and the event decodes without details.
 	std::string wire = m.SerializeAsString();
-	wire += std::string("\xda\x01\x03\x0a\x01x", 6); // field 27, length 3: {1: "x"}
+	wire += std::string("\xe2\x01\x03\x0a\x01x", 6); // field 28, length 3: {1: "x"}
 	linesman::v1::Event back;
 	REQUIRE(back.ParseFromString(wire));
 	CHECK(back.details_case() == linesman::v1::Event::DETAILS_NOT_SET);
@@ -922,7 +923,7 @@ TEST_CASE("type and flag names are the schema's enum names")
 		CHECK(name == lower(schema.substr(11)));
 		types++;
 	}
-	CHECK(types == 11);
+	CHECK(types == 12);
 	CHECK(std::string(to_string(EventType::Exec)) == "exec");
 	CHECK(std::string(to_string(EventType::Agent)) == "agent");
 	CHECK(std::string(to_string(EventType::Connect)) == "connect");
@@ -931,6 +932,7 @@ TEST_CASE("type and flag names are the schema's enum names")
 	CHECK(std::string(to_string(EventType::Close)) == "close");
 	CHECK(std::string(to_string(EventType::Socket)) == "socket");
 	CHECK(std::string(to_string(EventType::Udp)) == "udp");
+	CHECK(std::string(to_string(EventType::TcpSummary)) == "tcp_summary");
 
 	int named = 0;
 	for (int i = 0; i < 32; i++) {
@@ -962,7 +964,7 @@ TEST_CASE("JSON mirrors the .proto field for field, in both directions")
 		by_type[ev.type] = JsonParser::parse(format_json(ev));
 		carrying[oneof_member(ev)]++;
 	}
-	REQUIRE(by_type.size() == 11);
+	REQUIRE(by_type.size() == 12);
 	const Json &exec = by_type[EventType::Exec];
 	std::vector<const Json *> nets;
 	for (EventType t : kNetTypes)
@@ -995,7 +997,7 @@ TEST_CASE("JSON mirrors the .proto field for field, in both directions")
 	CHECK(schema["NetDetails"].fields.size() == 21);
 	CHECK(schema["Event"].oneof_members ==
 	      std::set<std::string>{"exec", "exit", "rollup", "loss", "agent", "net"});
-	CHECK(carrying["net"] == 6);
+	CHECK(carrying["net"] == 7);
 
 	const std::set<std::string> extras = {"time"}; // the RFC 3339 twin of timeNs
 	for (const auto &entry : objects) {

@@ -35,5 +35,8 @@ TEST_CASE("packaging/linesman.yaml parses and equals the built-in defaults")
 	CHECK(c.ring_buffer.wakeup_kib == d.ring_buffer.wakeup_kib);
 	CHECK(c.ring_buffer.poll_ms == d.ring_buffer.poll_ms);
 	CHECK(c.ring_buffer.queue_events == d.ring_buffer.queue_events);
+	CHECK(c.network.ignore_loopback == d.network.ignore_loopback);
+	CHECK(c.network.ignore_ports == d.network.ignore_ports);
+	CHECK(c.network.summary_s == d.network.summary_s);
 	CHECK(c.heartbeat_s == d.heartbeat_s);
 }

@@ -473,14 +473,14 @@ Status set_ignore_ports(const YAML::Node &v, const Place &at, Config &cfg)
 	return ok();
 }
 
-Status set_udp_summary(const YAML::Node &v, const Place &at, Config &cfg)
+Status set_summary(const YAML::Node &v, const Place &at, Config &cfg)
 {
-	return assign(duration(v, at, 1, 3600), cfg.network.udp_summary_s);
+	return assign(duration(v, at, 1, 3600), cfg.network.summary_s);
 }
 
 const Key kNetworkKeys[] = {{"ignore_loopback", set_ignore_loopback},
 			    {"ignore_ports", set_ignore_ports},
-			    {"udp_summary", set_udp_summary}};
+			    {"summary", set_summary}};
 
 Status set_network(const YAML::Node &v, const Place &at, Config &cfg)
 {

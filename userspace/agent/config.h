@@ -52,7 +52,7 @@ struct Config {
 	struct Network {
 		bool ignore_loopback = false;          // network.ignore_loopback: TCP/UDP with a loopback address
 		std::vector<uint16_t> ignore_ports;    // network.ignore_ports: TCP/UDP with this local or remote port
-		uint32_t udp_summary_s = 60;           // network.udp_summary: period of UDP flow summaries, 1 .. 3600
+		uint32_t summary_s = 60;           // network.summary: period of UDP flow and open TCP connection summaries, 1 .. 3600
 	} network;
 
 	uint32_t heartbeat_s = 60; // heartbeat: seconds between agent heartbeat events, 0 = off

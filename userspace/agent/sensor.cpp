@@ -66,7 +66,8 @@ struct Sensor::Impl {
 	std::unique_ptr<proc::ProcessCache> cache;
 	std::unique_ptr<Pipeline> pipeline;
 	aggregate::UdpSummarizer udp;
-	uint64_t last_udp_sweep = 0;
+	uint64_t last_summary = 0;
+	bool tcp_summary_error_reported = false;
 
 	std::thread reader_thread, pipeline_thread;
 	std::atomic<bool> reader_stop{false}, pipeline_stop{false};
@@ -91,7 +92,7 @@ struct Sensor::Impl {
 	void read_loop();
 	void pipeline_loop();
 	void report_losses();
-	void tick(uint64_t now);
+	void tick(uint64_t now, bool final = false); // final: after detach, no summaries
 };
 
 void Sensor::Impl::read_loop()
@@ -137,14 +138,19 @@ void Sensor::Impl::report_losses()
 	}
 }
 
-void Sensor::Impl::tick(uint64_t now)
+void Sensor::Impl::tick(uint64_t now, bool final)
 {
 	pipeline->set_boot_wall_ns(clock::boot_wall_ns());
 	report_losses();
-	if (now - last_udp_sweep >= uint64_t(cfg.network.udp_summary_s) * 1'000'000'000) {
+	if (!final && now - last_summary >= uint64_t(cfg.network.summary_s) * 1'000'000'000) {
 		for (const auto &r : udp.sweep(*probes, now))
 			pipeline->on_record(r);
-		last_udp_sweep = now;
+		// Open TCP connections report through the ring buffer, like every record.
+		if (auto st = probes->run_tcp_summaries(); !st && !tcp_summary_error_reported) {
+			pipeline->on_agent("error", st.error().what() + "; open TCP connections are not summarised");
+			tcp_summary_error_reported = true;
+		}
+		last_summary = now;
 	}
 	pipeline->tick(now);
 	processes = cache->size();
@@ -193,7 +199,7 @@ void Sensor::Impl::pipeline_loop()
 			break;
 	}
 	uint64_t now = clock::boottime_ns();
-	tick(now);
+	tick(now, true);
 	for (const auto &r : udp.sweep(*probes, now, true)) // what the flows hold since the last summary
 		pipeline->on_record(r);
 	pipeline->finish(now);
@@ -266,7 +272,7 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 				 "attached: " + attached + (missing.empty() ? "" : "; not attached: " + missing),
 				 {{"processes_seeded", seeded}});
 	impl->processes = impl->cache->size();
-	impl->last_udp_sweep = clock::boottime_ns();
+	impl->last_summary = clock::boottime_ns();
 	impl->pipeline_thread = std::thread([p] { p->pipeline_loop(); });
 	return std::unique_ptr<Sensor>(new Sensor(std::move(impl)));
 }

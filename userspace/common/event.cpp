@@ -30,6 +30,8 @@ const char *to_string(EventType t)
 		return "socket";
 	case EventType::Udp:
 		return "udp";
+	case EventType::TcpSummary:
+		return "tcp_summary";
 	}
 	return "unknown"; // a value from a newer agent
 }

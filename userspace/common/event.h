@@ -24,6 +24,7 @@ enum class EventType : uint8_t {
 	Close = 9,
 	Socket = 10,
 	Udp = 11,
+	TcpSummary = 12, // an open TCP connection's totals so far, every network.summary
 };
 const char *to_string(EventType t);
 
@@ -111,11 +112,11 @@ struct NetDetails {
 	std::string conn_id;       // 16 hex; shared by a connection's connect/accept and close
 	std::string result;        // connect: "established", "refused", "timed_out", or an errno name
 	uint32_t backlog = 0;      // listen
-	uint64_t duration_ns = 0;  // close
+	uint64_t duration_ns = 0;  // close, tcp_summary: since established; udp summary: flow age
 	uint64_t bytes_sent = 0, bytes_received = 0;     // close, udp
 	uint64_t packets_sent = 0, packets_received = 0; // udp
 	std::string close_by;      // close: "local", "remote", "reset"
-	std::string final_state;   // close: TCP state before CLOSE, e.g. "fin_wait2", "last_ack"
+	std::string final_state;   // close: TCP state before CLOSE, e.g. "fin_wait2"; tcp_summary: the state now
 	std::string op;            // socket: "open", "bind"; udp: "first_seen", "summary"
 	uint32_t ifindex = 0;      // socket bind
 	std::string ifname;        // socket bind, when it resolves

@@ -132,7 +132,8 @@ Result<Record> decode_net(std::span<const std::byte> bytes)
 }
 
 static_assert(int(NetRecord::Kind::Connect) == LS_EV_CONNECT && int(NetRecord::Kind::Udp) == LS_EV_UDP &&
-		      int(NetRecord::Kind::Close) == LS_EV_CLOSE && int(NetRecord::Kind::Socket) == LS_EV_SOCKET,
+		      int(NetRecord::Kind::Close) == LS_EV_CLOSE && int(NetRecord::Kind::Socket) == LS_EV_SOCKET &&
+		      int(NetRecord::Kind::TcpSummary) == LS_EV_TCP_SUMMARY,
 	      "NetRecord::Kind follows enum ls_event_type");
 
 } // namespace
@@ -194,6 +195,7 @@ Result<Record> decode(std::span<const std::byte> bytes)
 	case LS_EV_CLOSE:
 	case LS_EV_SOCKET:
 	case LS_EV_UDP:
+	case LS_EV_TCP_SUMMARY:
 		return decode_net(bytes);
 	default:
 		return Error("unknown record type " + std::to_string(h.type));

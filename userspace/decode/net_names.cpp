@@ -110,6 +110,7 @@ EventType event_type(NetRecord::Kind kind)
 	case NetRecord::Kind::Close: return EventType::Close;
 	case NetRecord::Kind::Socket: return EventType::Socket;
 	case NetRecord::Kind::Udp: return EventType::Udp;
+	case NetRecord::Kind::TcpSummary: return EventType::TcpSummary;
 	}
 	return EventType::Connect;
 }
@@ -157,6 +158,12 @@ NetDetails net_details(const NetRecord &r)
 		d.bytes_received = r.bytes_received;
 		d.packets_sent = r.packets_sent;
 		d.packets_received = r.packets_received;
+		break;
+	case NetRecord::Kind::TcpSummary:
+		d.duration_ns = r.duration_ns;
+		d.bytes_sent = r.bytes_sent;
+		d.bytes_received = r.bytes_received;
+		d.final_state = tcp_state_name(r.final_state); // the state now
 		break;
 	case NetRecord::Kind::Accept:
 		break;

@@ -61,7 +61,9 @@ struct ExitRecord {
 
 // connect, accept, listen, close, socket, udp: one layout, `kind` tells which.
 struct NetRecord {
-	enum class Kind : uint16_t { Connect = 4, Accept = 5, Listen = 6, Close = 7, Socket = 8, Udp = 9 };
+	enum class Kind : uint16_t {
+		Connect = 4, Accept = 5, Listen = 6, Close = 7, Socket = 8, Udp = 9, TcpSummary = 10
+	};
 	Header hdr; // the acting process; tgid 0 when no process owned the socket yet
 	Kind kind = Kind::Connect;
 	uint64_t conn_id = 0;

@@ -34,6 +34,7 @@ std::string_view type_colour(EventType t)
 	case EventType::Accept:
 	case EventType::Close:
 	case EventType::Udp:
+	case EventType::TcpSummary:
 		return "\x1b[34m"; // blue
 	case EventType::Listen:
 		return "\x1b[94m"; // bright blue: a new service
@@ -387,6 +388,7 @@ void net_details(Line &l, EventType type, const Process &p, const NetDetails &d)
 		endpoint(l, d.remote_addr, d.remote_port);
 		break;
 	case EventType::Close:
+	case EventType::TcpSummary:
 		endpoint(l, d.local_addr, d.local_port);
 		l.raw(" <-> ");
 		endpoint(l, d.remote_addr, d.remote_port);
@@ -425,7 +427,7 @@ void net_details(Line &l, EventType type, const Process &p, const NetDetails &d)
 		l.raw(" ").word(d.result);
 	if (type == EventType::Listen || d.backlog)
 		l.raw(" backlog=").num(d.backlog);
-	if (type == EventType::Close) {
+	if (type == EventType::Close || type == EventType::TcpSummary) {
 		l.raw(" sent=").num(d.bytes_sent).raw(" recv=").num(d.bytes_received);
 		l.raw(" duration=").raw(duration_of(d.duration_ns));
 		if (!d.close_by.empty())

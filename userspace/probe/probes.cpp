@@ -47,6 +47,7 @@ struct ProgramInfo {
 	const char *family;
 	bool required;
 	bool cgroup = false; // attached to the cgroup-v2 root, not a tracepoint
+	bool iter = false;   // a BPF iterator: run on demand by the agent
 };
 constexpr ProgramInfo kPrograms[] = {
 	{"handle_exec", "tp_btf/sched_process_exec", "process", true},
@@ -61,6 +62,7 @@ constexpr ProgramInfo kPrograms[] = {
 	{"udp_sock_release", "cgroup/sock_release", "udp", false, true},
 	{"udp_egress", "cgroup_skb/egress", "udp", false, true},
 	{"udp_ingress", "cgroup_skb/ingress", "udp", false, true},
+	{"tcp_summary", "iter/task_file", "net", false, false, true},
 };
 
 // The cgroup-v2 mount: /sys/fs/cgroup on unified systems, /sys/fs/cgroup/unified
@@ -213,6 +215,8 @@ Result<std::unique_ptr<Probes>> Probes::load_and_attach(const LoadOptions &opts)
 			} else if (link) {
 				a.attached = true;
 				p->links_.push_back(link);
+				if (info.iter)
+					p->tcp_iter_ = link;
 			}
 		}
 		if (info.required && !a.attached)
@@ -223,8 +227,30 @@ Result<std::unique_ptr<Probes>> Probes::load_and_attach(const LoadOptions &opts)
 	return p;
 }
 
+Status Probes::run_tcp_summaries()
+{
+	if (!tcp_iter_)
+		return Error("the TCP summary iterator (iter/task_file) is not attached");
+	skel_->bss->summary_gen++;
+	int fd = bpf_iter_create(bpf_link__fd(tcp_iter_));
+	if (fd < 0)
+		return Error::from_errno(errno, "cannot start the TCP summary iterator");
+	// The program writes to the ring buffer; reading to the end runs it over
+	// every TCP socket of every namespace.
+	char buf[256];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+	}
+	int err = n < 0 ? errno : 0;
+	close(fd);
+	if (err)
+		return Error::from_errno(err, "running the TCP summary iterator");
+	return ok();
+}
+
 void Probes::detach()
 {
+	tcp_iter_ = nullptr;
 	for (bpf_link *link : links_)
 		bpf_link__destroy(link);
 	links_.clear();

@@ -59,6 +59,9 @@ public:
 	const std::vector<Attachment> &attachments() const { return attachments_; }
 	Result<KernelCounters> counters() const;
 
+	// Emit a tcp_summary record for every open, tracked TCP connection.
+	Status run_tcp_summaries();
+
 	// The kernel's UDP flow table (aggregate::UdpFlowTable).
 	std::vector<aggregate::UdpFlow> snapshot() override;
 	std::optional<aggregate::UdpFlow> take(const std::array<uint8_t, 32> &key) override;
@@ -67,6 +70,7 @@ private:
 	Probes() = default;
 	linesman_bpf *skel_ = nullptr;
 	std::vector<bpf_link *> links_;
+	bpf_link *tcp_iter_ = nullptr; // owned by links_
 	std::vector<Attachment> attachments_;
 };
 
