@@ -1480,6 +1480,12 @@ TEST_CASE("compact listen, close and udp lines")
 	CHECK(format_compact(net_line_event(EventType::Udp, u), false).substr(13) ==
 	      "udp     pid=4242 alice(1000) /usr/bin/curl 10.0.0.1:5353 -> 224.0.0.251:5353 udp "
 	      "sent=3pkt/300B recv=1pkt/120B netns=4026531840");
+	// A flow's first sight carries no counts: the summaries report every packet.
+	u.op = "first_seen";
+	u.bytes_sent = u.bytes_received = u.packets_sent = u.packets_received = 0;
+	CHECK(format_compact(net_line_event(EventType::Udp, u), false).substr(13) ==
+	      "udp     pid=4242 alice(1000) /usr/bin/curl 10.0.0.1:5353 -> 224.0.0.251:5353 udp "
+	      "[first seen] netns=4026531840");
 }
 
 TEST_CASE("compact socket lines: packet capture in bold red")

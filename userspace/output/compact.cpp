@@ -434,6 +434,8 @@ void net_details(Line &l, EventType type, const Process &p, const NetDetails &d)
 			l.raw(" by=").word(d.close_by);
 		if (!d.final_state.empty())
 			l.raw(" state=").word(d.final_state);
+	} else if (type == EventType::Udp && d.op == "first_seen") {
+		l.raw(" [first seen]"); // the counts come with the summaries
 	} else if (type == EventType::Udp || d.packets_sent || d.packets_received) {
 		l.raw(" sent=").num(d.packets_sent).raw("pkt/").num(d.bytes_sent).raw("B");
 		l.raw(" recv=").num(d.packets_received).raw("pkt/").num(d.bytes_received).raw("B");
