@@ -162,7 +162,7 @@ static __always_inline struct conn *conn__create(__u64 key, bool owned_by_curren
 }
 
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(handle_tcp_state, const struct sock *csk, const int oldstate, const int newstate)
+int BPF_PROG(tcp_state, const struct sock *csk, const int oldstate, const int newstate)
 {
 	struct sock *sk = (struct sock *)csk;
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
@@ -293,6 +293,13 @@ int tcp_summary(struct bpf_iter__task_file *ctx)
 	if (!c || !c->established_ns || c->summary_gen == summary_gen)
 		return 0;
 	c->summary_gen = summary_gen;
+	struct task_struct *task = ctx->task;
+	if (!c->owner_tgid && task) {
+		/* accepted without accept()/accept4() (io_uring): the holder of the fd owns it */
+		c->owner_tgid = BPF_CORE_READ(task, tgid);
+		c->owner_tid = BPF_CORE_READ(task, pid);
+		c->owner_start = task__start_boottime(task);
+	}
 	struct ls_net_event *ev = net__scratch();
 	if (!ev)
 		return 0;

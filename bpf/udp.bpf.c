@@ -56,12 +56,13 @@ int udp_sock_create(struct bpf_sock *sk)
 	__u64 cookie = bpf_get_socket_cookie(sk);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct udp_owner o = {.tgid = pid_tgid >> 32, .tid = (__u32)pid_tgid};
-	bpf_map_update_elem(&udp_owners, &cookie, &o, BPF_ANY);
+	if (bpf_map_update_elem(&udp_owners, &cookie, &o, BPF_ANY))
+		counter__add(LS_CNT_UDP_OWNER_FULL, 1); /* its flows will name no process */
 	return 1; /* never deny: Linesman observes */
 }
 
 SEC("cgroup/sock_release")
-int udp_sock_release(struct bpf_sock *sk)
+int udp_sock_free(struct bpf_sock *sk)
 {
 	if (sk->protocol != IPPROTO_UDP)
 		return 1;

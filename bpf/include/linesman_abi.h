@@ -186,16 +186,17 @@ struct ls_udp_flow {
 };
 LS_ABI_ASSERT(sizeof(struct ls_udp_flow) == 64, "ls_udp_flow layout");
 
-/* Every network record (LS_EV_CONNECT .. LS_EV_UDP). The header names the acting
- * process: the caller for syscall-time events (connect, listen, accept, socket),
- * the owner recorded at connect/accept for events the kernel raises in softirq
- * context (an established handshake, a close by the peer), or tgid 0 when no
- * process has owned the socket yet (closed before accept). */
+/* Every network record (LS_EV_CONNECT .. LS_EV_TCP_SUMMARY). The header names the
+ * acting process: the caller for syscall-time events (listen, accept, socket,
+ * bind), the owner recorded at connect()/accept() for connect results, closes
+ * and summaries (often raised in softirq context), or tgid 0 when no process
+ * has owned the socket yet (closed before accept). UDP records carry the pid of
+ * the socket's creator with start_boottime 0 (see ls_udp_flow). */
 struct ls_net_event {
 	struct ls_event_header hdr;
 	__u64 conn_id;       /* shared by a connection's connect/accept and close */
 	__u64 duration_ns;   /* close: since the connection was established */
-	__u64 bytes_sent;    /* close: payload bytes acknowledged by the peer */
+	__u64 bytes_sent;    /* close, tcp_summary: payload bytes sent once (retransmissions not counted twice) */
 	__u64 bytes_received;
 	__u64 packets_sent;  /* udp */
 	__u64 packets_received;
@@ -236,6 +237,7 @@ enum ls_counter {
 	LS_CNT_RB_DROP_NET = 4,  /* ring buffer full: network records lost */
 	LS_CNT_CONN_TABLE_FULL = 5, /* a TCP connection not tracked: conn table full */
 	LS_CNT_UDP_TABLE_FULL = 6,  /* UDP packets not counted: flow table full */
+	LS_CNT_UDP_OWNER_FULL = 7,  /* UDP sockets whose owner was not recorded: owner table full */
 	LS_CNT_MAX
 };
 

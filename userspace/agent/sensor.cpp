@@ -42,6 +42,7 @@ const char *record_type_name(size_t type)
 	case 7: return "close";
 	case 8: return "socket";
 	case 9: return "udp";
+	case 10: return "tcp_summary";
 	default: return "record";
 	}
 }
@@ -118,6 +119,7 @@ void Sensor::Impl::report_losses()
 		pipeline->on_loss("kernel_ringbuf", "net", c.dropped_net - reported_kernel.dropped_net);
 		pipeline->on_loss("conn_table", "tcp_connection", c.conn_table_full - reported_kernel.conn_table_full);
 		pipeline->on_loss("udp_flow_table", "udp_packet", c.udp_table_full - reported_kernel.udp_table_full);
+		pipeline->on_loss("udp_owner_table", "udp_socket_owner", c.udp_owner_full - reported_kernel.udp_owner_full);
 		reported_kernel = c;
 	}
 	auto overflow = reader->overflow_by_type();
@@ -186,7 +188,7 @@ void Sensor::Impl::pipeline_loop()
 			pipeline->on_agent("heartbeat", "",
 					   {{"execs", s.execs}, {"exits", s.exits}, {"forks", s.forks},
 					    {"folded_execs", s.folded_execs}, {"folded_exits", s.folded_exits},
-					    {"lost", s.lost}, {"processes", cache->size()},
+					    {"net", s.net}, {"lost", s.lost}, {"processes", cache->size()},
 					    {"cache_misses", cs.misses}, {"cache_evictions", cs.evicted},
 					    {"ring_records", reader->records()},
 					    {"output_write_errors", out.write_errors ? out.write_errors() : 0}});

@@ -53,13 +53,13 @@ constexpr ProgramInfo kPrograms[] = {
 	{"handle_exec", "tp_btf/sched_process_exec", "process", true},
 	{"handle_fork", "tp_btf/sched_process_fork", "process", false},
 	{"handle_exit", "tp_btf/sched_process_exit", "process", false},
-	{"handle_tcp_state", "tp_btf/inet_sock_set_state", "net", false},
+	{"tcp_state", "tp_btf/inet_sock_set_state", "net", false},
 	{"handle_accept4", "tp/syscalls/sys_exit_accept4", "net", false},
 	{"handle_accept", "tp/syscalls/sys_exit_accept", "net", false},
 	{"handle_socket", "tp/syscalls/sys_exit_socket", "net", false},
 	{"handle_bind", "tp/syscalls/sys_enter_bind", "net", false},
 	{"udp_sock_create", "cgroup/sock_create", "udp", false, true},
-	{"udp_sock_release", "cgroup/sock_release", "udp", false, true},
+	{"udp_sock_free", "cgroup/sock_release", "udp", false, true},
 	{"udp_egress", "cgroup_skb/egress", "udp", false, true},
 	{"udp_ingress", "cgroup_skb/ingress", "udp", false, true},
 	{"tcp_summary", "iter/task_file", "net", false, false, true},
@@ -294,6 +294,7 @@ Result<KernelCounters> Probes::counters() const
 		      {LS_CNT_RB_DROP_NET, &c.dropped_net},
 		      {LS_CNT_CONN_TABLE_FULL, &c.conn_table_full},
 		      {LS_CNT_UDP_TABLE_FULL, &c.udp_table_full},
+		      {LS_CNT_UDP_OWNER_FULL, &c.udp_owner_full},
 		      {LS_CNT_EMITTED, &c.emitted}};
 	for (auto &f : fields) {
 		auto v = sum(f.idx);

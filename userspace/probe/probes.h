@@ -39,6 +39,7 @@ struct KernelCounters {
 	uint64_t dropped_exec = 0, dropped_fork = 0, dropped_exit = 0, dropped_net = 0;
 	uint64_t conn_table_full = 0; // TCP connections not tracked
 	uint64_t udp_table_full = 0;  // UDP packets not counted
+	uint64_t udp_owner_full = 0;  // UDP sockets without a recorded owner
 	uint64_t emitted = 0;
 };
 
