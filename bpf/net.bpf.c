@@ -101,6 +101,19 @@ static __always_inline bool net__ignored(const struct ls_net_event *ev)
 			       ev->remote_port);
 }
 
+/* The scratch record filled with @sk's endpoints, or NULL when the scratch map is
+ * unavailable or, with @filtered, when the agent's filter drops this traffic. */
+static __always_inline struct ls_net_event *net__describe(struct sock *sk, bool filtered)
+{
+	struct ls_net_event *ev = net__scratch();
+	if (!ev)
+		return NULL;
+	net__fill_sock(ev, sk);
+	if (filtered && net__ignored(ev))
+		return NULL;
+	return ev;
+}
+
 static __always_inline void net__header_from_current(struct ls_net_event *ev, __u16 type)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -172,11 +185,8 @@ int BPF_PROG(tcp_state, const struct sock *csk, const int oldstate, const int ne
 
 	if (newstate == TCP_LISTEN) {
 		/* inet_listen() -> inet_csk_listen_start(): process context */
-		ev = net__scratch();
+		ev = net__describe(sk, true);
 		if (!ev)
-			return 0;
-		net__fill_sock(ev, sk);
-		if (net__ignored(ev))
 			return 0;
 		net__header_from_current(ev, LS_EV_LISTEN);
 		ev->backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
@@ -186,13 +196,8 @@ int BPF_PROG(tcp_state, const struct sock *csk, const int oldstate, const int ne
 
 	if (newstate == TCP_SYN_SENT) {
 		/* connect(): process context. Filter on the destination now. */
-		ev = net__scratch();
-		if (!ev)
-			return 0;
-		net__fill_sock(ev, sk);
-		if (net__ignored(ev))
-			return 0;
-		conn__create(key, true);
+		if (net__describe(sk, true))
+			conn__create(key, true);
 		return 0;
 	}
 
@@ -200,11 +205,8 @@ int BPF_PROG(tcp_state, const struct sock *csk, const int oldstate, const int ne
 
 	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED) {
 		/* inbound handshake completed (softirq): the owner comes with accept() */
-		ev = net__scratch();
+		ev = net__describe(sk, true);
 		if (!ev)
-			return 0;
-		net__fill_sock(ev, sk);
-		if (net__ignored(ev))
 			return 0;
 		c = conn__create(key, false);
 		if (c) {
@@ -217,10 +219,9 @@ int BPF_PROG(tcp_state, const struct sock *csk, const int oldstate, const int ne
 		return 0; /* not tracked: ignored by the filter, or began before we attached */
 
 	if (oldstate == TCP_SYN_SENT) {
-		ev = net__scratch();
+		ev = net__describe(sk, false);
 		if (!ev)
 			return 0;
-		net__fill_sock(ev, sk);
 		net__header_from_owner(ev, LS_EV_CONNECT, c);
 		ev->conn_id = c->conn_id;
 		if (newstate == TCP_ESTABLISHED) {
@@ -246,10 +247,9 @@ int BPF_PROG(tcp_state, const struct sock *csk, const int oldstate, const int ne
 
 	if (newstate != TCP_CLOSE)
 		return 0;
-	ev = net__scratch();
+	ev = net__describe(sk, false);
 	if (!ev)
 		return 0;
-	net__fill_sock(ev, sk);
 	net__header_from_owner(ev, LS_EV_CLOSE, c);
 	ev->conn_id = c->conn_id;
 	ev->duration_ns = c->established_ns ? ev->hdr.ktime_ns - c->established_ns : 0;
@@ -300,10 +300,9 @@ int tcp_summary(struct bpf_iter__task_file *ctx)
 		c->owner_tid = BPF_CORE_READ(task, pid);
 		c->owner_start = task__start_boottime(task);
 	}
-	struct ls_net_event *ev = net__scratch();
+	struct ls_net_event *ev = net__describe(sk, false);
 	if (!ev)
 		return 0;
-	net__fill_sock(ev, sk);
 	net__header_from_owner(ev, LS_EV_TCP_SUMMARY, c);
 	ev->conn_id = c->conn_id;
 	ev->duration_ns = ev->hdr.ktime_ns - c->established_ns;
@@ -345,10 +344,9 @@ static __always_inline int accept__exit(long ret)
 	if (!c)
 		return 0; /* ignored by the filter, or the table was full (counted) */
 	conn__set_owner_current(c);
-	struct ls_net_event *ev = net__scratch();
+	struct ls_net_event *ev = net__describe(sk, false);
 	if (!ev)
 		return 0;
-	net__fill_sock(ev, sk);
 	net__header_from_current(ev, LS_EV_ACCEPT);
 	ev->conn_id = c->conn_id;
 	events__output(ev, sizeof(*ev), LS_CNT_RB_DROP_NET);
