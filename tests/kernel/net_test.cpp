@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <map>
 #include <set>
@@ -327,6 +328,29 @@ TEST_CASE("net: a refused connection")
 	std::this_thread::sleep_for(std::chrono::milliseconds(200));
 	for (const Event &e : c.snapshot())
 		CHECK_FALSE((e.type == EventType::Close && e.process.pid == uint32_t(cli)));
+}
+
+TEST_CASE("net: a connection that times out")
+{
+	auto &c = shared_sensor();
+	NetPair net;
+	// 10.233.0.0/24 is routed to the server namespace, which does not forward:
+	// the SYNs vanish without an answer. One SYN retry: ETIMEDOUT in ~3 s.
+	sh("ip -n " + net.cli + " route add 10.233.0.0/24 via 10.232.0.2");
+	sh("ip netns exec " + net.cli + " sysctl -qw net.ipv4.tcp_syn_retries=1");
+	pid_t cli = in_netns(net.cli, [] {
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		sockaddr_storage ss;
+		socklen_t len = make_sockaddr({AF_INET, "10.233.0.9"}, 8443, &ss);
+		return connect(s, reinterpret_cast<sockaddr *>(&ss), len) != 0 && errno == ETIMEDOUT ? 0 : 1;
+	});
+	CHECK(WEXITSTATUS(wait_status(cli)) == 0);
+	auto conn = wait_net(c, EventType::Connect, cli);
+	REQUIRE(conn);
+	CHECK(net_of(*conn).result == "timed_out");
+	CHECK(net_of(*conn).remote_addr == "10.233.0.9");
+	CHECK(net_of(*conn).remote_port == 8443);
+	CHECK(net_of(*conn).netns == NetPair::inode(net.cli));
 }
 
 TEST_CASE("net: 1,000 short connections in a burst are all accounted for")
