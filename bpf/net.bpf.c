@@ -59,21 +59,9 @@ struct {
 	__type(value, struct conn);
 } conns SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ls_net_event);
-} net_scratch SEC(".maps");
-
-static __always_inline struct ls_net_event *net__scratch(void)
-{
-	__u32 zero = 0;
-	struct ls_net_event *ev = bpf_map_lookup_elem(&net_scratch, &zero);
-	if (ev)
-		__builtin_memset(ev, 0, sizeof(*ev));
-	return ev;
-}
+/* Network records (152 bytes) are built on the BPF stack, not in a per-CPU
+ * scratch map: tcp_state runs in softirq and can interrupt a process-context
+ * program on the same CPU mid-record, and a shared slot would mix the two. */
 
 static __always_inline void net__fill_sock(struct ls_net_event *ev, struct sock *sk)
 {
@@ -101,17 +89,12 @@ static __always_inline bool net__ignored(const struct ls_net_event *ev)
 			       ev->remote_port);
 }
 
-/* The scratch record filled with @sk's endpoints, or NULL when the scratch map is
- * unavailable or, with @filtered, when the agent's filter drops this traffic. */
-static __always_inline struct ls_net_event *net__describe(struct sock *sk, bool filtered)
+/* Fill @ev (zeroed by the caller) with @sk's endpoints; false when, with
+ * @filtered, the agent's filter drops this traffic. */
+static __always_inline bool net__describe(struct ls_net_event *ev, struct sock *sk, bool filtered)
 {
-	struct ls_net_event *ev = net__scratch();
-	if (!ev)
-		return NULL;
 	net__fill_sock(ev, sk);
-	if (filtered && net__ignored(ev))
-		return NULL;
-	return ev;
+	return !(filtered && net__ignored(ev));
 }
 
 static __always_inline void net__header_from_current(struct ls_net_event *ev, __u16 type)
@@ -181,12 +164,20 @@ int BPF_PROG(tcp_state, const struct sock *csk, const int oldstate, const int ne
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	__u64 key = (__u64)sk;
-	struct ls_net_event *ev;
+	struct ls_net_event rec = {};
+	struct ls_net_event *ev = &rec;
+
+	if (oldstate == TCP_LISTEN) {
+		/* a listener closing: no connection of its own, but clear any stale
+		 * entry a missed CLOSE left under this socket address */
+		bpf_map_delete_elem(&conns, &key);
+		return 0;
+	}
 
 	if (newstate == TCP_LISTEN) {
 		/* inet_listen() -> inet_csk_listen_start(): process context */
-		ev = net__describe(sk, true);
-		if (!ev)
+		bpf_map_delete_elem(&conns, &key); /* see above */
+		if (!net__describe(ev, sk, true))
 			return 0;
 		net__header_from_current(ev, LS_EV_LISTEN);
 		ev->backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
@@ -196,7 +187,7 @@ int BPF_PROG(tcp_state, const struct sock *csk, const int oldstate, const int ne
 
 	if (newstate == TCP_SYN_SENT) {
 		/* connect(): process context. Filter on the destination now. */
-		if (net__describe(sk, true))
+		if (net__describe(ev, sk, true))
 			conn__create(key, true);
 		return 0;
 	}
@@ -205,8 +196,7 @@ int BPF_PROG(tcp_state, const struct sock *csk, const int oldstate, const int ne
 
 	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED) {
 		/* inbound handshake completed (softirq): the owner comes with accept() */
-		ev = net__describe(sk, true);
-		if (!ev)
+		if (!net__describe(ev, sk, true))
 			return 0;
 		c = conn__create(key, false);
 		if (c) {
@@ -219,8 +209,7 @@ int BPF_PROG(tcp_state, const struct sock *csk, const int oldstate, const int ne
 		return 0; /* not tracked: ignored by the filter, or began before we attached */
 
 	if (oldstate == TCP_SYN_SENT) {
-		ev = net__describe(sk, false);
-		if (!ev)
+		if (!net__describe(ev, sk, false))
 			return 0;
 		net__header_from_owner(ev, LS_EV_CONNECT, c);
 		ev->conn_id = c->conn_id;
@@ -247,8 +236,7 @@ int BPF_PROG(tcp_state, const struct sock *csk, const int oldstate, const int ne
 
 	if (newstate != TCP_CLOSE)
 		return 0;
-	ev = net__describe(sk, false);
-	if (!ev)
+	if (!net__describe(ev, sk, false))
 		return 0;
 	net__header_from_owner(ev, LS_EV_CLOSE, c);
 	ev->conn_id = c->conn_id;
@@ -300,9 +288,9 @@ int tcp_summary(struct bpf_iter__task_file *ctx)
 		c->owner_tid = BPF_CORE_READ(task, pid);
 		c->owner_start = task__start_boottime(task);
 	}
-	struct ls_net_event *ev = net__describe(sk, false);
-	if (!ev)
-		return 0;
+	struct ls_net_event rec = {};
+	struct ls_net_event *ev = &rec;
+	net__describe(ev, sk, false);
 	net__header_from_owner(ev, LS_EV_TCP_SUMMARY, c);
 	ev->conn_id = c->conn_id;
 	ev->duration_ns = ev->hdr.ktime_ns - c->established_ns;
@@ -344,9 +332,9 @@ static __always_inline int accept__exit(long ret)
 	if (!c)
 		return 0; /* ignored by the filter, or the table was full (counted) */
 	conn__set_owner_current(c);
-	struct ls_net_event *ev = net__describe(sk, false);
-	if (!ev)
-		return 0;
+	struct ls_net_event rec = {};
+	struct ls_net_event *ev = &rec;
+	net__describe(ev, sk, false);
 	net__header_from_current(ev, LS_EV_ACCEPT);
 	ev->conn_id = c->conn_id;
 	events__output(ev, sizeof(*ev), LS_CNT_RB_DROP_NET);
@@ -379,9 +367,8 @@ int handle_socket(struct syscall_trace_exit *ctx)
 	__u16 type = BPF_CORE_READ(sk, sk_type);
 	if (family != AF_PACKET && type != SOCK_RAW)
 		return 0;
-	struct ls_net_event *ev = net__scratch();
-	if (!ev)
-		return 0;
+	struct ls_net_event rec = {};
+	struct ls_net_event *ev = &rec;
 	net__header_from_current(ev, LS_EV_SOCKET);
 	ev->op = LS_SOCKET_OPEN;
 	ev->family = family;
@@ -408,9 +395,8 @@ int handle_bind(struct syscall_trace_enter *ctx)
 	struct sockaddr_ll sll = {};
 	if (bpf_probe_read_user(&sll, sizeof(sll), (const void *)ctx->args[1]))
 		return 0;
-	struct ls_net_event *ev = net__scratch();
-	if (!ev)
-		return 0;
+	struct ls_net_event rec = {};
+	struct ls_net_event *ev = &rec;
 	net__header_from_current(ev, LS_EV_SOCKET);
 	ev->op = LS_SOCKET_BIND;
 	ev->family = AF_PACKET;

@@ -72,8 +72,10 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct exec_scratch *s = bpf_map_lookup_elem(&exec_scratch, &cpu);
-	if (!s)
+	if (!s) {
+		counter__add(LS_CNT_RB_DROP_EXEC, 1); /* cannot happen for a valid CPU id: counted anyway */
 		return 0;
+	}
 	struct ls_exec_event *ev = &s->ev;
 	__u64 now = bpf_ktime_get_boot_ns();
 
@@ -127,8 +129,10 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	struct path root = BPF_CORE_READ(fs, root);
 	struct path exe_path = BPF_CORE_READ(file, f_path);
 	struct path_walk *w = path__resolve(&exe_path, &root);
-	if (!w)
+	if (!w) {
+		counter__add(LS_CNT_RB_DROP_EXEC, 1);
 		return 0;
+	}
 	if (w->flags & PATH_TRUNCATED)
 		flags |= LS_EXEC_EXE_TRUNCATED;
 	if ((w->flags & PATH_UNREACHABLE) && !(flags & LS_EXEC_MEMFD))
@@ -168,8 +172,10 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 
 	struct path pwd = BPF_CORE_READ(fs, pwd);
 	w = path__resolve(&pwd, &root);
-	if (!w)
+	if (!w) {
+		counter__add(LS_CNT_RB_DROP_EXEC, 1);
 		return 0;
+	}
 	if (w->flags & PATH_TRUNCATED)
 		flags |= LS_EXEC_CWD_TRUNCATED;
 	tail__append_path(s, &off, &ev->cwd, w);

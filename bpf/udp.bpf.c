@@ -37,16 +37,13 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	/* not preallocated: an element the agent just took out is freed after an RCU
+	 * grace period, so an add racing the take lands in the dying element, never
+	 * in another flow that reused it at once */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct ls_udp_key);
 	__type(value, struct ls_udp_flow);
 } udp_flows SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ls_net_event);
-} udp_scratch SEC(".maps");
 
 SEC("cgroup/sock_create")
 int udp_sock_create(struct bpf_sock *sk)
@@ -78,11 +75,9 @@ static __always_inline bool udp__ignored(const struct ls_udp_key *k, const __u8 
 
 static __always_inline void udp__first_seen(const struct ls_udp_key *k, const struct ls_udp_flow *f)
 {
-	__u32 zero = 0;
-	struct ls_net_event *ev = bpf_map_lookup_elem(&udp_scratch, &zero);
-	if (!ev)
-		return;
-	__builtin_memset(ev, 0, sizeof(*ev));
+	/* on the stack: ingress (softirq) can interrupt egress on this CPU */
+	struct ls_net_event rec = {};
+	struct ls_net_event *ev = &rec;
 	ev->hdr.type = LS_EV_UDP;
 	ev->hdr.abi_version = LS_ABI_VERSION;
 	ev->hdr.size = sizeof(*ev);

@@ -161,7 +161,7 @@ enum ls_socket_op {
 /* LS_EV_UDP records: op says whether the kernel saw the flow's first packet or
  * the agent is reporting counts since the last report. */
 enum ls_udp_op {
-	LS_UDP_FIRST_SEEN = 1, /* counts include the first packet */
+	LS_UDP_FIRST_SEEN = 1, /* counts are 0: the summaries carry every packet, the first included */
 	LS_UDP_SUMMARY = 2,    /* counts since the previous record of the flow */
 };
 

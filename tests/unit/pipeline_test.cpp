@@ -417,7 +417,7 @@ TEST_CASE("pipeline: seq is contiguous across every kind of event")
 	h.run_child(1001, 21 * kSec, 0);  // folded, exit folded
 	h.pipeline.on_loss("kernel_ringbuf", "fork", 0);
 	h.pipeline.on_loss("kernel_ringbuf", "fork", 2);
-	h.run_child(1002, 22 * kSec, 9);  // folded, exit folded
+	h.run_child(1002, 22 * kSec, 9);  // folded, but killed: its exit is shown
 	h.pipeline.on_record(exit_of(4321, 4321, kSec, 23 * kSec, 0)); // unknown process
 	h.pipeline.tick(40 * kSec);       // the rollup of 1001 and 1002
 	h.pipeline.on_agent("stop", "");
@@ -427,12 +427,15 @@ TEST_CASE("pipeline: seq is contiguous across every kind of event")
 	for (const Event &ev : h.events)
 		types.push_back(ev.type);
 	CHECK(types == std::vector<EventType>{EventType::Agent, EventType::Exec, EventType::Exit,
-					       EventType::Loss, EventType::Exit, EventType::Rollup,
-					       EventType::Agent});
-	REQUIRE(h.events.size() == 7);
-	CHECK(rollup_details(h.events[5]).count == 2);
-	CHECK(h.events[5].process.pid == 1002);
-	CHECK(h.pipeline.stats().emitted == 7);
+					       EventType::Loss, EventType::Exit, EventType::Exit,
+					       EventType::Rollup, EventType::Agent});
+	REQUIRE(h.events.size() == 8);
+	CHECK(h.events[4].process.pid == 1002);
+	CHECK(std::get<ExitDetails>(h.events[4].details).signal == 9);
+	CHECK(rollup_details(h.events[6]).count == 2);
+	CHECK(h.events[6].process.pid == 1002);
+	CHECK(h.pipeline.stats().emitted == 8);
+	CHECK(h.pipeline.stats().folded_exits == 1);
 	h.check_seq();
 }
 

@@ -15,6 +15,7 @@ namespace {
 struct FakeTable : UdpFlowTable {
 	std::map<std::array<uint8_t, 32>, UdpFlow> flows;
 	uint64_t late_packets = 0;
+	bool fail_take = false;
 
 	std::vector<UdpFlow> snapshot() override
 	{
@@ -23,16 +24,18 @@ struct FakeTable : UdpFlowTable {
 			out.push_back(f);
 		return out;
 	}
-	std::optional<UdpFlow> take(const std::array<uint8_t, 32> &key) override
+	Result<std::optional<UdpFlow>> take(const std::array<uint8_t, 32> &key) override
 	{
+		if (fail_take)
+			return Error("take failed");
 		auto it = flows.find(key);
 		if (it == flows.end())
-			return std::nullopt;
+			return std::optional<UdpFlow>();
 		it->second.counts.packets_sent += late_packets;
 		it->second.counts.bytes_sent += late_packets * 10;
 		UdpFlow f = it->second;
 		flows.erase(it);
-		return f;
+		return std::optional<UdpFlow>(f);
 	}
 	UdpFlow &flow(uint8_t id)
 	{
@@ -110,4 +113,20 @@ TEST_CASE("udp summaries: the final sweep reports everything and removes nothing
 	REQUIRE(fin.size() == 1);
 	CHECK(fin[0].packets_received == 3);
 	CHECK(t.flows.size() == 2);
+}
+
+TEST_CASE("udp summaries: a failed take keeps the flow's reported counts (no double count)")
+{
+	FakeTable t;
+	UdpSummarizer s;
+	t.flow(1).counts = {4, 0, 40, 0};
+	CHECK(s.sweep(t, 10).size() == 1);
+	t.fail_take = true;
+	CHECK(s.sweep(t, 20).empty()); // idle, take fails: nothing reported, nothing forgotten
+	CHECK(s.tracked() == 1);
+	t.fail_take = false;
+	t.flow(1).counts = {5, 0, 50, 0};
+	auto r = s.sweep(t, 30);
+	REQUIRE(r.size() == 1);
+	CHECK(r[0].packets_sent == 1); // only the new packet, not all five again
 }

@@ -60,6 +60,10 @@ int main(int argc, char **argv)
 		return fail(out.error().what());
 	agent::OutputSink &sink = *out.value();
 
+	// A closed pipe or socket on the output must show as write errors (and loss
+	// events), not kill the sensor.
+	signal(SIGPIPE, SIG_IGN);
+
 	// Signals are taken synchronously by this thread; every other thread
 	// inherits the blocked mask.
 	sigset_t sigs;

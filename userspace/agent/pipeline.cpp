@@ -80,7 +80,9 @@ void Pipeline::handle(const decode::ExitRecord &r)
 	++stats_.exits;
 	ExitDetails d;
 	auto proc = cache_.on_exit(r, &d);
-	if (folded_.erase(r.hdr.key())) {
+	// A folded run's clean exit is folded with it; a failure or a signal (a
+	// health check that crashed) is always shown.
+	if (folded_.erase(r.hdr.key()) && d.code == 0 && d.signal == 0) {
 		++stats_.folded_exits;
 		return;
 	}

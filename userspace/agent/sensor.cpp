@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <mutex>
 
 #include "agent/pipeline.h"
@@ -79,6 +80,10 @@ struct Sensor::Impl {
 	probe::KernelCounters reported_kernel{};
 	std::array<uint64_t, ringbuf::Reader::kTypeSlots> reported_overflow{};
 	uint64_t reported_decode_errors = 0;
+	std::string last_decode_error; // pipeline thread only
+	std::map<std::string, uint64_t> reported_recursion;
+	uint64_t reported_write_errors = 0;
+	bool counters_error_reported = false;
 
 	std::atomic<uint64_t> decode_errors{0}, events{0}, lost{0}, last_seq{0};
 	std::atomic<size_t> processes{0};
@@ -111,7 +116,22 @@ void Sensor::Impl::read_loop()
 
 void Sensor::Impl::report_losses()
 {
-	if (auto kc = probes->counters()) {
+	for (const auto &[prog, misses] : probes->recursion_misses()) {
+		// The kernel skipped a run because the program was already running on that
+		// CPU (a softirq state change while a process-context one ran): an event lost.
+		pipeline->on_loss("kernel_recursion", prog, misses - reported_recursion[prog]);
+		reported_recursion[prog] = misses;
+	}
+	if (uint64_t we = out.write_errors ? out.write_errors() : 0; we > reported_write_errors) {
+		pipeline->on_loss("output", "event", we - reported_write_errors);
+		reported_write_errors = we;
+	}
+	auto kc = probes->counters();
+	if (!kc && !counters_error_reported) {
+		pipeline->on_agent("error", kc.error().what() + "; kernel drop counters are not being reported");
+		counters_error_reported = true;
+	}
+	if (kc) {
 		const probe::KernelCounters &c = kc.value();
 		pipeline->on_loss("kernel_ringbuf", "exec", c.dropped_exec - reported_kernel.dropped_exec);
 		pipeline->on_loss("kernel_ringbuf", "fork", c.dropped_fork - reported_kernel.dropped_fork);
@@ -128,7 +148,13 @@ void Sensor::Impl::report_losses()
 		reported_overflow[t] = overflow[t];
 	}
 	uint64_t de = decode_errors.load();
-	pipeline->on_loss("decoder", "record", de - reported_decode_errors);
+	if (de > reported_decode_errors) {
+		pipeline->on_loss("decoder", "record", de - reported_decode_errors);
+		// The reason, once per tick: e.g. an ABI mismatch names both versions and the fix.
+		pipeline->on_agent("error", "decoder rejected " + std::to_string(de - reported_decode_errors) +
+						    " records, e.g.: " + last_decode_error);
+		last_decode_error.clear();
+	}
 	reported_decode_errors = de;
 	if (reader_failed.load() && !reader_error_reported) {
 		// The reader thread stopped: nothing more arrives from the kernel. Say so
@@ -172,10 +198,13 @@ void Sensor::Impl::pipeline_loop()
 		queue.pop_batch(batch, kBatch, std::chrono::milliseconds(100));
 		for (const auto &raw : batch) {
 			auto rec = decode::decode(raw);
-			if (rec)
+			if (rec) {
 				pipeline->on_record(rec.value());
-			else
+			} else {
 				decode_errors.fetch_add(1);
+				if (last_decode_error.empty())
+					last_decode_error = rec.error().what();
+			}
 		}
 		uint64_t now = clock::boottime_ns();
 		if (now - last_tick >= kTickNs) {

@@ -54,8 +54,11 @@ std::vector<decode::NetRecord> UdpSummarizer::sweep(UdpFlowTable &table, uint64_
 			continue;
 		// Idle for a whole period: take it out. Packets that arrived since the
 		// snapshot are in the taken value and reported now.
-		if (auto taken = table.take(f.key); taken && !(taken->counts == last))
-			out.push_back(summary(*taken, minus(taken->counts, last), now_ns));
+		auto taken = table.take(f.key);
+		if (!taken)
+			continue; // still in the table, maybe: keep what was reported, retry next sweep
+		if (taken.value() && !(taken.value()->counts == last))
+			out.push_back(summary(*taken.value(), minus(taken.value()->counts, last), now_ns));
 		reported_.erase(f.key);
 		present.erase(f.key);
 	}

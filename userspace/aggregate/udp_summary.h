@@ -12,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/result.h"
 #include "decode/record.h"
 
 namespace linesman::aggregate {
@@ -36,8 +37,9 @@ class UdpFlowTable {
 public:
 	virtual ~UdpFlowTable() = default;
 	virtual std::vector<UdpFlow> snapshot() = 0;
-	// Remove the flow and return its final value (nullopt if already gone).
-	virtual std::optional<UdpFlow> take(const std::array<uint8_t, 32> &key) = 0;
+	// Remove the flow and return its final value (nullopt if already gone). An
+	// error means it may still be there: the summariser keeps what it reported.
+	virtual Result<std::optional<UdpFlow>> take(const std::array<uint8_t, 32> &key) = 0;
 };
 
 class UdpSummarizer {

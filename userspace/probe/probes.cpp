@@ -7,6 +7,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -123,6 +125,27 @@ Status write_net_filter(linesman_bpf *skel, const LoadOptions &opts)
 	return ok();
 }
 
+// exec_scratch is indexed by CPU id: with a sparse possible mask ("0-1,4-5") the
+// highest id, not the count, sizes it.
+uint32_t highest_possible_cpu()
+{
+	std::ifstream f("/sys/devices/system/cpu/possible");
+	std::string mask;
+	std::getline(f, mask);
+	uint32_t highest = 0;
+	size_t i = 0;
+	while (i < mask.size()) {
+		size_t j = i;
+		while (j < mask.size() && std::isdigit(static_cast<unsigned char>(mask[j])))
+			++j;
+		if (j > i)
+			highest = std::max<uint32_t>(highest, std::stoul(mask.substr(i, j - i)));
+		i = j + 1;
+	}
+	int n = libbpf_num_possible_cpus();
+	return std::max<uint32_t>(highest, n > 0 ? uint32_t(n - 1) : 0);
+}
+
 uint64_t effective_capabilities()
 {
 	std::ifstream f("/proc/self/status");
@@ -147,11 +170,13 @@ Status preflight()
 		return Error("kernel lockdown is in confidentiality mode, which forbids BPF programs "
 			     "from reading kernel memory: boot with lockdown=integrity or none");
 	if (geteuid() != 0) {
-		// Without root, CAP_BPF (39) + CAP_PERFMON (38), Linux 5.8+, suffice for tracing.
+		// Without root: CAP_BPF (39) and CAP_PERFMON (38) for the tracing programs
+		// (Linux 5.8+), CAP_NET_ADMIN (12) for the cgroup socket programs.
 		uint64_t eff = effective_capabilities();
-		if (!(eff & (1ull << 39)) || !(eff & (1ull << 38)))
-			return Error("not running as root and missing CAP_BPF/CAP_PERFMON: run linesmand "
-				     "as root (sudo) or from the packaged systemd unit");
+		if (!(eff & (1ull << 39)) || !(eff & (1ull << 38)) || !(eff & (1ull << 12)))
+			return Error("not running as root and missing CAP_BPF, CAP_PERFMON or "
+				     "CAP_NET_ADMIN (the UDP cgroup programs need it): run linesmand as "
+				     "root (sudo) or from the packaged systemd unit");
 	}
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) != 1)
 		return Error("this kernel has no BPF ring buffer: Linesman needs Linux >= 5.17");
@@ -181,7 +206,7 @@ Result<std::unique_ptr<Probes>> Probes::load_and_attach(const LoadOptions &opts)
 	rodata->cfg_wakeup_bytes = opts.wakeup_bytes;
 	int err = bpf_map__set_max_entries(p->skel_->maps.events_rb, opts.ringbuf_bytes);
 	if (!err)
-		err = bpf_map__set_max_entries(p->skel_->maps.exec_scratch, libbpf_num_possible_cpus());
+		err = bpf_map__set_max_entries(p->skel_->maps.exec_scratch, highest_possible_cpu() + 1);
 	if (err)
 		return Error::from_errno(err, "cannot size BPF maps");
 
@@ -229,6 +254,7 @@ Result<std::unique_ptr<Probes>> Probes::load_and_attach(const LoadOptions &opts)
 
 Status Probes::run_tcp_summaries()
 {
+	std::lock_guard lock(mu_);
 	if (!tcp_iter_)
 		return Error("the TCP summary iterator (iter/task_file) is not attached");
 	skel_->bss->summary_gen++;
@@ -250,6 +276,7 @@ Status Probes::run_tcp_summaries()
 
 void Probes::detach()
 {
+	std::lock_guard lock(mu_);
 	tcp_iter_ = nullptr;
 	for (bpf_link *link : links_)
 		bpf_link__destroy(link);
@@ -342,15 +369,33 @@ std::vector<aggregate::UdpFlow> Probes::snapshot()
 	return out;
 }
 
-std::optional<aggregate::UdpFlow> Probes::take(const std::array<uint8_t, 32> &raw)
+Result<std::optional<aggregate::UdpFlow>> Probes::take(const std::array<uint8_t, 32> &raw)
 {
 	ls_udp_key key;
 	std::memcpy(&key, raw.data(), sizeof(key));
 	ls_udp_flow value{};
-	// Atomic for hash maps (Linux >= 5.14): no packet falls between read and delete.
-	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(skel_->maps.udp_flows), &key, &value) != 0)
-		return std::nullopt;
-	return flow_of(key, value);
+	// Atomic for hash maps (Linux >= 5.14): the value returned is the element's last.
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(skel_->maps.udp_flows), &key, &value) != 0) {
+		if (errno == ENOENT)
+			return std::optional<aggregate::UdpFlow>();
+		return Error::from_errno(errno, "taking an idle UDP flow out of the kernel table");
+	}
+	return std::optional<aggregate::UdpFlow>(flow_of(key, value));
+}
+
+std::map<std::string, uint64_t> Probes::recursion_misses() const
+{
+	std::map<std::string, uint64_t> out;
+	bpf_program *prog;
+	bpf_object__for_each_program(prog, skel_->obj)
+	{
+		bpf_prog_info info{};
+		uint32_t len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.recursion_misses)
+			out[bpf_program__name(prog)] = info.recursion_misses;
+	}
+	return out;
 }
 
 } // namespace linesman::probe

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -57,18 +59,27 @@ public:
 	// Stop the programs; maps (and records already in the ring) stay readable.
 	void detach();
 	int ringbuf_fd() const;
-	const std::vector<Attachment> &attachments() const { return attachments_; }
+	std::vector<Attachment> attachments() const
+	{
+		std::lock_guard lock(mu_);
+		return attachments_;
+	}
 	Result<KernelCounters> counters() const;
 
 	// Emit a tcp_summary record for every open, tracked TCP connection.
 	Status run_tcp_summaries();
 
+	// Runs the kernel skipped because the same program was already running on
+	// that CPU (bpf_prog_info.recursion_misses), by program name: each is a lost event.
+	std::map<std::string, uint64_t> recursion_misses() const;
+
 	// The kernel's UDP flow table (aggregate::UdpFlowTable).
 	std::vector<aggregate::UdpFlow> snapshot() override;
-	std::optional<aggregate::UdpFlow> take(const std::array<uint8_t, 32> &key) override;
+	Result<std::optional<aggregate::UdpFlow>> take(const std::array<uint8_t, 32> &key) override;
 
 private:
 	Probes() = default;
+	mutable std::mutex mu_; // detach() (stopping thread) vs run_tcp_summaries() (pipeline thread)
 	linesman_bpf *skel_ = nullptr;
 	std::vector<bpf_link *> links_;
 	bpf_link *tcp_iter_ = nullptr; // owned by links_
