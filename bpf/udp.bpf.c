@@ -23,6 +23,7 @@
 
 struct udp_owner {
 	__u32 tgid, tid;
+	__u64 created_ns; /* the agent resolves the pid as of this time: pid reuse cannot mislead it */
 };
 
 struct {
@@ -52,7 +53,8 @@ int udp_sock_create(struct bpf_sock *sk)
 		return 1;
 	__u64 cookie = bpf_get_socket_cookie(sk);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct udp_owner o = {.tgid = pid_tgid >> 32, .tid = (__u32)pid_tgid};
+	struct udp_owner o = {.tgid = pid_tgid >> 32, .tid = (__u32)pid_tgid,
+			      .created_ns = bpf_ktime_get_boot_ns()};
 	if (bpf_map_update_elem(&udp_owners, &cookie, &o, BPF_ANY))
 		counter__add(LS_CNT_UDP_OWNER_FULL, 1); /* its flows will name no process */
 	return 1; /* never deny: Linesman observes */
@@ -85,8 +87,9 @@ static __always_inline void udp__first_seen(const struct ls_udp_key *k, const st
 	ev->hdr.tgid = f->owner_tgid;
 	ev->hdr.tid = f->owner_tid;
 	/* the cgroup hooks cannot read the task's start time: 0 tells the agent to
-	 * resolve the pid as of the flow's first packet */
+	 * resolve the pid as of the socket's creation */
 	ev->hdr.start_boottime = 0;
+	ev->owner_since_ns = f->owner_since_ns;
 	ev->op = LS_UDP_FIRST_SEEN;
 	ev->family = k->family;
 	ev->protocol = IPPROTO_UDP;
@@ -143,6 +146,7 @@ static __always_inline void udp__account(struct __sk_buff *skb, bool egress)
 		if (o) {
 			nf.owner_tgid = o->tgid;
 			nf.owner_tid = o->tid;
+			nf.owner_since_ns = o->created_ns;
 		}
 		if (egress) {
 			nf.packets_sent = 1;

@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define LS_ABI_VERSION 1
+#define LS_ABI_VERSION 2 /* 2: ls_net_event.owner_since_ns, ls_udp_flow.owner_since_ns */
 
 /* g++ has no _Static_assert; C11 (clang -target bpf, gcc) has no static_assert keyword. */
 #ifdef __cplusplus
@@ -180,11 +180,12 @@ struct ls_udp_flow {
 	__u64 packets_sent, packets_received;
 	__u64 bytes_sent, bytes_received; /* UDP payload bytes */
 	__u64 first_ns;
+	__u64 owner_since_ns;   /* when the owner created the socket: names the process despite pid reuse */
 	__u32 owner_tgid;       /* the creating process; 0: the socket predates the agent */
 	__u32 owner_tid;
 	__u8 local_addr[16];
 };
-LS_ABI_ASSERT(sizeof(struct ls_udp_flow) == 64, "ls_udp_flow layout");
+LS_ABI_ASSERT(sizeof(struct ls_udp_flow) == 72, "ls_udp_flow layout");
 
 /* Every network record (LS_EV_CONNECT .. LS_EV_TCP_SUMMARY). The header names the
  * acting process: the caller for syscall-time events (listen, accept, socket,
@@ -215,8 +216,9 @@ struct ls_net_event {
 	__u16 op;            /* socket: enum ls_socket_op; udp: enum ls_udp_op */
 	__u16 pad0;
 	__u32 pad1;
+	__u64 owner_since_ns; /* udp: when the owner (hdr.tgid) created the socket; 0 unknown */
 };
-LS_ABI_ASSERT(sizeof(struct ls_net_event) == 152, "ls_net_event layout");
+LS_ABI_ASSERT(sizeof(struct ls_net_event) == 160, "ls_net_event layout");
 
 /* The network family's filter: one value in the net_filter map, written by the
  * agent. Ignored TCP traffic creates no state and no event. */

@@ -130,3 +130,16 @@ TEST_CASE("udp summaries: a failed take keeps the flow's reported counts (no dou
 	REQUIRE(r.size() == 1);
 	CHECK(r[0].packets_sent == 1); // only the new packet, not all five again
 }
+
+TEST_CASE("udp summaries: the owner is resolved as of the socket's creation when it is known")
+{
+	FakeTable t;
+	UdpSummarizer s;
+	t.flow(1).counts = {1, 0, 10, 0};
+	t.flow(1).owner_since_ns = 2; // created before the first packet (first_ns 5)
+	t.flow(2).counts = {1, 0, 10, 0}; // owner's creation unknown: the first packet's time
+	auto r = s.sweep(t, 10);
+	REQUIRE(r.size() == 2);
+	CHECK(r[0].owner_at_ns == 2);
+	CHECK(r[1].owner_at_ns == 5);
+}

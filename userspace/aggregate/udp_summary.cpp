@@ -22,7 +22,7 @@ decode::NetRecord UdpSummarizer::summary(const UdpFlow &f, const UdpCounts &delt
 	r.hdr.ktime_ns = now_ns;
 	r.hdr.tgid = f.owner_tgid;
 	r.hdr.tid = f.owner_tid;
-	r.owner_at_ns = f.first_ns;
+	r.owner_at_ns = f.owner_since_ns ? f.owner_since_ns : f.first_ns;
 	r.family = f.family;
 	r.protocol = 17; // IPPROTO_UDP
 	r.sock_type = 2; // SOCK_DGRAM

@@ -29,6 +29,7 @@ struct UdpFlow {
 	uint16_t local_port = 0, remote_port = 0;
 	uint32_t owner_tgid = 0, owner_tid = 0;
 	uint64_t first_ns = 0;
+	uint64_t owner_since_ns = 0; // when the owner created the socket (0: unknown)
 	UdpCounts counts;
 };
 

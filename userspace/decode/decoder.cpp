@@ -127,7 +127,7 @@ Result<Record> decode_net(std::span<const std::byte> bytes)
 	r.sock_type = ev.sock_type;
 	r.ifindex = ev.ifindex;
 	r.op = ev.op;
-	r.owner_at_ns = ev.hdr.ktime_ns;
+	r.owner_at_ns = ev.owner_since_ns ? ev.owner_since_ns : ev.hdr.ktime_ns;
 	return Record(std::move(r));
 }
 

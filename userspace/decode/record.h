@@ -81,7 +81,7 @@ struct NetRecord {
 	uint32_t ifindex = 0;
 	uint16_t op = 0;
 	// When hdr.start_boottime is 0 (UDP: the cgroup hooks cannot read the task),
-	// the owner is the process that was hdr.tgid at this time.
+	// the owner is the process that was hdr.tgid at this time: the socket's creation.
 	uint64_t owner_at_ns = 0;
 };
 

@@ -347,6 +347,7 @@ aggregate::UdpFlow flow_of(const ls_udp_key &k, const ls_udp_flow &v)
 	f.owner_tgid = v.owner_tgid;
 	f.owner_tid = v.owner_tid;
 	f.first_ns = v.first_ns;
+	f.owner_since_ns = v.owner_since_ns;
 	f.counts = {v.packets_sent, v.packets_received, v.bytes_sent, v.bytes_received};
 	return f;
 }
