@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "decode/decoder.h"
 #include "fake_proc.h"
 #include "proc/procfs.h"
 
@@ -128,13 +129,13 @@ TEST_CASE("parse_net_tcp: IPv6 and v4-mapped addresses as inet_ntop prints them"
 	CHECK(parse_net_tcp("0: 0500000G:0016 070200C0:C822 01 0:0 0:0 0 0 0 99\n", false).empty());
 }
 
-TEST_CASE("split_cmdline: NUL-separated, trailing NUL adds nothing")
+TEST_CASE("/proc cmdline splits like the kernel's argv area: trailing NUL adds nothing")
 {
-	CHECK(split_cmdline("bash\0-l\0"s) == std::vector<std::string>{"bash", "-l"});
-	CHECK(split_cmdline("a\0\0b"s) == std::vector<std::string>{"a", "", "b"});
-	CHECK(split_cmdline("sshd: alice [priv]") == std::vector<std::string>{"sshd: alice [priv]"});
-	CHECK(split_cmdline("").empty());
-	CHECK(split_cmdline("\0"s) == std::vector<std::string>{""});
+	CHECK(linesman::decode::split_argv("bash\0-l\0"s) == std::vector<std::string>{"bash", "-l"});
+	CHECK(linesman::decode::split_argv("a\0\0b"s) == std::vector<std::string>{"a", "", "b"});
+	CHECK(linesman::decode::split_argv("sshd: alice [priv]") == std::vector<std::string>{"sshd: alice [priv]"});
+	CHECK(linesman::decode::split_argv("").empty());
+	CHECK(linesman::decode::split_argv("\0"s) == std::vector<std::string>{""});
 }
 
 TEST_CASE("tty_name: new_encode_dev decoding")

@@ -110,13 +110,10 @@ void Pipeline::handle(const decode::NetRecord &r)
 	if (r.hdr.tgid != 0) {
 		auto p = r.hdr.start_boottime ? cache_.lookup(r.hdr.key())
 					      : cache_.lookup_pid(r.hdr.tgid, r.owner_at_ns);
-		if (p) {
+		if (p)
 			ev.process = std::move(*p);
-			ev.process.tid = r.hdr.tid;
-		} else {
-			ev.process.pid = r.hdr.tgid;
-			ev.process.tid = r.hdr.tid;
-		}
+		ev.process.pid = r.hdr.tgid; // also when the cache does not know it
+		ev.process.tid = r.hdr.tid;
 	}
 	NetDetails d = decode::net_details(r);
 	if (d.ifindex && d.netns == own_netns_) {

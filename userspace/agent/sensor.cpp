@@ -12,6 +12,7 @@
 #include "agent/pipeline.h"
 #include "common/clock.h"
 #include "decode/decoder.h"
+#include "decode/net_names.h"
 #include "proc/process_cache.h"
 #include "proc/procfs.h"
 #include "ringbuf/reader.h"
@@ -33,18 +34,15 @@ std::string read_boot_id()
 // Kernel record types, as the loss events name them (index = enum ls_event_type).
 const char *record_type_name(size_t type)
 {
+	using Kind = decode::NetRecord::Kind;
 	switch (type) {
 	case 1: return "exec";
 	case 2: return "fork";
 	case 3: return "exit";
-	case 4: return "connect";
-	case 5: return "accept";
-	case 6: return "listen";
-	case 7: return "close";
-	case 8: return "socket";
-	case 9: return "udp";
-	case 10: return "tcp_summary";
-	default: return "record";
+	default:
+		if (type >= size_t(Kind::Connect) && type <= size_t(Kind::TcpSummary))
+			return to_string(decode::event_type(Kind(type)));
+		return "record";
 	}
 }
 

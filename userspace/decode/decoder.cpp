@@ -82,19 +82,23 @@ Result<Record> decode_exec(std::span<const std::byte> bytes)
 	struct Field {
 		ls_span span;
 		const char *name;
-		std::string *out;
+		std::string_view *out;
 	};
-	std::string argv_area;
-	for (const Field &f : {Field{ev.exe, "exe", &r.exe}, Field{ev.filename, "filename", &r.filename},
-			       Field{ev.argv, "argv", &argv_area}, Field{ev.cwd, "cwd", &r.cwd},
-			       Field{ev.tty, "tty", &r.tty}}) {
+	std::string_view exe, filename, argv, cwd, tty;
+	for (const Field &f : {Field{ev.exe, "exe", &exe}, Field{ev.filename, "filename", &filename},
+			       Field{ev.argv, "argv", &argv}, Field{ev.cwd, "cwd", &cwd},
+			       Field{ev.tty, "tty", &tty}}) {
 		auto s = span_of(tail, f.span, f.name);
 		if (!s)
 			return s.error();
-		*f.out = std::string(s.value());
+		*f.out = s.value();
 	}
-	r.argv = split_argv(argv_area);
-	r.tty = tty_display_name(r.tty);
+	// Every span is checked before anything is copied, and each string once.
+	r.exe = exe;
+	r.filename = filename;
+	r.argv = split_argv(argv);
+	r.cwd = cwd;
+	r.tty = tty_display_name(tty);
 	return Record(std::move(r));
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proc/process_cache.h"
 
+#include "decode/decoder.h"
+
 #include <pwd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -263,7 +265,7 @@ size_t ProcessCache::seed()
 		im.comm = st->comm;
 		im.exe = procfs_.exe(pid).value_or(""); // unreadable for kernel threads
 		im.cwd = procfs_.cwd(pid).value_or("");
-		im.argv = split_cmdline(procfs_.cmdline(pid).value_or(""));
+		im.argv = decode::split_argv(procfs_.cmdline(pid).value_or("")); // same layout as the kernel's
 		// setproctitle() (sshd, postgres) pads the argv area with NULs; that
 		// padding is far commoner than a real trailing "" argument.
 		while (!im.argv.empty() && im.argv.back().empty())

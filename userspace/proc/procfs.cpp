@@ -230,19 +230,6 @@ std::vector<TcpSocket> parse_net_tcp(const std::string &text, bool v6)
 	return out;
 }
 
-std::vector<std::string> split_cmdline(std::string_view area)
-{
-	std::vector<std::string> out;
-	while (!area.empty()) {
-		size_t nul = area.find('\0');
-		out.emplace_back(area.substr(0, nul));
-		if (nul == std::string_view::npos)
-			break;
-		area.remove_prefix(nul + 1);
-	}
-	return out;
-}
-
 std::string tty_name(uint32_t tty_nr)
 {
 	if (tty_nr == 0)

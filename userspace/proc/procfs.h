@@ -57,9 +57,6 @@ std::optional<ProcStat> parse_stat(const std::string &text);
 std::optional<ProcStatus> parse_status(const std::string &text);
 std::vector<TcpSocket> parse_net_tcp(const std::string &text, bool v6);
 
-// Split a NUL-separated argv area (/proc/PID/cmdline); a trailing NUL does not
-// start an empty argument.
-std::vector<std::string> split_cmdline(std::string_view area);
 
 // The controlling tty of /proc/PID/stat's tty_nr (the kernel's new_encode_dev):
 // "pts/3", "tty1", "ttyS0"; "" when none; "tty?MAJ:MIN" for anything else.
