@@ -21,6 +21,7 @@
 #include "linesman_abi.h"
 #include "maps.bpf.h"
 #include "task.bpf.h"
+#include "fd.bpf.h"
 #include "net_filter.bpf.h"
 
 #define AF_PACKET 17
@@ -303,13 +304,7 @@ int tcp_summary(struct bpf_iter__task_file *ctx)
 /* The socket behind a file descriptor of the current task, or NULL. */
 static __always_inline struct socket *fd__socket(long fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	struct file *f = fd__file(bpf_get_current_task_btf(), fd);
 	if (!f)
 		return NULL;
 	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)

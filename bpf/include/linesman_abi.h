@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define LS_ABI_VERSION 2 /* 2: ls_net_event.owner_since_ns, ls_udp_flow.owner_since_ns */
+#define LS_ABI_VERSION 3 /* 2: ls_net_event.owner_since_ns, ls_udp_flow.owner_since_ns; 3: file records */
 
 /* g++ has no _Static_assert; C11 (clang -target bpf, gcc) has no static_assert keyword. */
 #ifdef __cplusplus
@@ -65,6 +65,7 @@ enum ls_event_type {
 	LS_EV_SOCKET = 8,  /* AF_PACKET or raw IP socket opened, or an AF_PACKET socket bound */
 	LS_EV_UDP = 9,     /* a UDP flow seen for the first time */
 	LS_EV_TCP_SUMMARY = 10, /* a TCP connection still open: totals so far (agent-driven iterator) */
+	LS_EV_FILE = 11,   /* a change to a watched path, a watched file opened or closed (struct ls_file_event) */
 	LS_EV_TYPE_MAX /* not a type: array bound for per-type counters */
 };
 
@@ -229,6 +230,107 @@ struct ls_net_filter {
 };
 LS_ABI_ASSERT(sizeof(struct ls_net_filter) == 4 + 8192, "ls_net_filter layout");
 
+/* ---- file family ---- */
+
+/* What a file record reports. OPEN and CLOSE bracket one open file description
+ * of a watched file opened for writing: the agent pairs them by file_id and
+ * reports one `write` (and a `create` at OPEN when the open created the file). */
+enum ls_file_op {
+	LS_FILE_OPEN = 1,     /* opened for writing: path, size at open */
+	LS_FILE_CLOSE = 2,    /* its last close: bytes written, size now; no path */
+	LS_FILE_TRUNCATE = 3, /* truncate(2), ftruncate(2) */
+	LS_FILE_RENAME = 4,   /* path -> path2 */
+	LS_FILE_UNLINK = 5,
+	LS_FILE_MKDIR = 6,
+	LS_FILE_RMDIR = 7,
+	LS_FILE_LINK = 8,     /* path2 (existing) linked as path */
+	LS_FILE_SYMLINK = 9,  /* path created, pointing at path2 (as given) */
+	LS_FILE_CHMOD = 10,
+	LS_FILE_CHOWN = 11,
+	LS_FILE_UTIMES = 12,
+	LS_FILE_READ = 13,    /* a file on the sensitive-read list opened for reading */
+	LS_FILE_OP_MAX
+};
+
+enum ls_file_flags {
+	LS_FILE_F_CREATED = 1u << 0,         /* OPEN: the open created the file */
+	LS_FILE_F_TRUNCATED = 1u << 1,       /* OPEN: O_TRUNC; the size before is unknown to the kernel */
+	LS_FILE_F_APPEND = 1u << 2,          /* OPEN: O_APPEND */
+	LS_FILE_F_BY_FD = 1u << 3,           /* the operation named a descriptor, not a path */
+	LS_FILE_F_NOFOLLOW = 1u << 4,        /* lchown, AT_SYMLINK_NOFOLLOW: acts on a symlink itself */
+	LS_FILE_F_IMPLICIT_CLOSE = 1u << 5,  /* CLOSE: by exit, exec (O_CLOEXEC), dup2 or close_range */
+	LS_FILE_F_PATH_TRUNCATED = 1u << 6,  /* path hit LS_PATH_MAX or LS_PATH_COMPONENTS_MAX */
+	LS_FILE_F_PATH2_TRUNCATED = 1u << 7,
+	LS_FILE_F_UNREACHABLE = 1u << 8,     /* path not under the task's root (other mount ns, chroot) */
+	LS_FILE_F_ATIME_NOW = 1u << 9,       /* UTIMES: atime set to the current time */
+	LS_FILE_F_MTIME_NOW = 1u << 10,
+	LS_FILE_F_ATIME_OMIT = 1u << 11,     /* UTIMES: atime left as is */
+	LS_FILE_F_MTIME_OMIT = 1u << 12,
+	LS_FILE_F_OLD_KNOWN = 1u << 13,      /* old_mode/old_uid/old_gid/size_before were read by the kernel */
+	LS_FILE_F_SENSITIVE = 1u << 14,      /* OPEN, READ: the file is on the sensitive-read list */
+	LS_FILE_F_UNTRACKED = 1u << 15,      /* OPEN: the open-file table was full; no CLOSE follows */
+};
+
+/* LS_EV_FILE. Tail: path, path2. The header names the acting process. */
+struct ls_file_event {
+	struct ls_event_header hdr;
+	__u16 op;              /* enum ls_file_op */
+	__u16 pad0;
+	__u32 flags;           /* enum ls_file_flags */
+	__u64 file_id;         /* OPEN, CLOSE: names the open file description */
+	__u64 ino;             /* OPEN, READ and descriptor-based operations: the inode */
+	__u32 dev;             /* its superblock's dev_t (major << 20 | minor) */
+	__u32 mode;            /* CHMOD: the new mode; MKDIR: the mode asked; OPEN/READ: i_mode */
+	__u32 uid, gid;        /* CHOWN: the new owner ((u32)-1: unchanged); OPEN/READ: the file's */
+	__u32 old_mode;        /* with LS_FILE_F_OLD_KNOWN */
+	__u32 old_uid, old_gid;
+	__u32 rename_flags;    /* RENAME: renameat2 flags (RENAME_NOREPLACE, RENAME_EXCHANGE, ...) */
+	__u64 size_before;     /* OPEN: i_size at open (0 after O_TRUNC); TRUNCATE: with OLD_KNOWN */
+	__u64 size_after;      /* CLOSE: i_size at close; TRUNCATE: the length asked */
+	__u64 bytes;           /* CLOSE: bytes written through this open file */
+	__s64 atime_ns, mtime_ns; /* UTIMES: the times set, ns since the epoch */
+	struct ls_span path;
+	struct ls_span path2;
+	/* tail follows */
+};
+LS_ABI_ASSERT(sizeof(struct ls_file_event) == 136, "ls_file_event layout");
+
+/* A file record's tail holds two paths; each is at most LS_PATH_MAX bytes. */
+#define LS_FILE_TAIL_OFF_MASK (LS_PATH_MAX - 1)
+#define LS_FILE_TAIL_BUF (2 * LS_PATH_MAX)
+
+/* Kernel-side filters, written by the agent. A directory (dev, ino) in
+ * file_watch_inodes covers everything below it, whatever the path used to reach
+ * it (bind mounts, symlinks, hard links); path operations, which name strings,
+ * are matched against the patterns in file_patterns. */
+#define LS_WATCH_SUBTREE (1u << 0)   /* the inode is a watched directory: its subtree is watched */
+#define LS_WATCH_SENSITIVE (1u << 1) /* the inode is a file on the sensitive-read list */
+struct ls_inode_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+};
+LS_ABI_ASSERT(sizeof(struct ls_inode_key) == 16, "ls_inode_key layout");
+
+/* A watched file open for writing (map open_files, keyed by its struct file). */
+struct ls_open_file {
+	__u64 bytes; /* written through it so far */
+	__u32 tgid;  /* the opener */
+	__s32 fd;    /* the opener's descriptor */
+};
+LS_ABI_ASSERT(sizeof(struct ls_open_file) == 16, "ls_open_file layout");
+
+#define LS_FILE_PATTERNS_MAX 64
+#define LS_FILE_PATTERN_LEN 256  /* bytes, NUL included */
+/* An absolute path pattern: `*` and `?` match within one component; a trailing
+ * '/' makes it a subtree (the directory itself and everything below). */
+struct ls_file_pattern {
+	__u32 len; /* bytes, without a NUL */
+	__u32 pad;
+	char pat[LS_FILE_PATTERN_LEN];
+};
+LS_ABI_ASSERT(sizeof(struct ls_file_pattern) == 264, "ls_file_pattern layout");
+
 /* Per-CPU counters, indexed by enum ls_counter; the agent sums the CPUs and turns
  * deltas into `loss` events. */
 enum ls_counter {
@@ -240,6 +342,10 @@ enum ls_counter {
 	LS_CNT_CONN_TABLE_FULL = 5, /* a TCP connection not tracked: conn table full */
 	LS_CNT_UDP_TABLE_FULL = 6,  /* UDP packets not counted: flow table full */
 	LS_CNT_UDP_OWNER_FULL = 7,  /* UDP sockets whose owner was not recorded: owner table full */
+	LS_CNT_RB_DROP_FILE = 8,    /* ring buffer full: file records other than CLOSE lost */
+	LS_CNT_FILE_TABLE_FULL = 9, /* a watched file opened for writing not tracked: open-file table full */
+	LS_CNT_FILE_PENDING_FULL = 10, /* an fchmod/fchown/ftruncate not examined: per-thread pending table full */
+	LS_CNT_RB_DROP_FILE_CLOSE = 11, /* ring buffer full: CLOSE records (each a write event) lost */
 	LS_CNT_MAX
 };
 

@@ -49,7 +49,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct path_walk);
-} path_scratch SEC(".maps");
+} path_scratch SEC(".maps") __weak; /* shared by the families: see maps.bpf.h */
 
 static __always_inline struct path_walk *path__scratch(void)
 {

@@ -82,6 +82,12 @@ std::vector<Event> Collector::snapshot()
 	return events_;
 }
 
+uint64_t Collector::last_seq()
+{
+	std::lock_guard lock(mu_);
+	return events_.empty() ? 0 : events_.back().seq;
+}
+
 Collector &shared_sensor()
 {
 	static Collector c(test_config());

@@ -33,6 +33,7 @@ public:
 	std::optional<Event> wait_exec(pid_t pid, std::chrono::milliseconds timeout = 5s);
 	std::optional<Event> wait_exit(pid_t pid, std::chrono::milliseconds timeout = 5s);
 	std::vector<Event> snapshot();
+	uint64_t last_seq(); // seq of the newest event so far, 0 when none: "after this point"
 	void stop(); // stop the sensor: drains and emits rollups and the stop event
 	agent::Sensor &sensor() { return *sensor_; }
 

@@ -333,7 +333,7 @@ TEST_CASE("config: unknown keys")
 	// Three edits away: a list instead of a guess.
 	CHECK(error_of("host: a\nlogging: debug\n") ==
 	      "linesman.yaml:2: logging: unknown key; expected one of: host, output, exec, rollup, "
-	      "process_cache, ring_buffer, network, heartbeat");
+	      "process_cache, ring_buffer, network, files, heartbeat");
 	CHECK(error_of("output:\n  fmt: jsonl\n") ==
 	      "linesman.yaml:2: output.fmt: unknown key; expected one of: format, path, color");
 	// Flattened keys are not accepted at the top level.

@@ -155,18 +155,74 @@ Event net_event(EventType t)
 	return ev;
 }
 
+constexpr char kSha256Before[] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+constexpr char kSha256After[] = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+constexpr char kDiff[] = "--- a/etc/ssh/sshd_config\n"
+			 "+++ b/etc/ssh/sshd_config\n"
+			 "@@ -1,2 +1,2 @@\n"
+			 " Port 22\n"
+			 "-PermitRootLogin no\n"
+			 "+PermitRootLogin yes\n";
+
+// Every FileDetails field set, each optional present, each to its own value; no operation
+// fills them all, but the schema carries every field for every operation.
+FileDetails full_file()
+{
+	return FileDetails{.op = "write",
+			   .path = "/etc/ssh/sshd_config",
+			   .new_path = "/etc/ssh/sshd_config.new",
+			   .target = "/etc/ssh/sshd_config.orig",
+			   .flags = {"truncated", "implicit_close"},
+			   .mode = 0100600,
+			   .old_mode = 0100644,
+			   .uid = 2000,
+			   .gid = 2001,
+			   .old_uid = 2002,
+			   .old_gid = 2003,
+			   .size_before = 3021,
+			   .size_after = 9007199254740997ull, // 2^53 + 5
+			   .bytes_written = 112,
+			   .open_duration_ns = 2500000001,
+			   .atime_ns = -1000000001, // before the epoch: int64, not uint64
+			   .mtime_ns = 1551441600000000007,
+			   .sha256_before = kSha256Before,
+			   .sha256_after = kSha256After,
+			   .diff = kDiff,
+			   .diff_truncated = true,
+			   .content_note = "secret: hashes only",
+			   .inode = 9007199254740999ull, // 2^53 + 7
+			   .dev = 0x800001};
+}
+
+// The two fields every file event has; tests set the others an operation uses.
+FileDetails file_op(std::string op, std::string path)
+{
+	FileDetails d;
+	d.op = std::move(op);
+	d.path = std::move(path);
+	return d;
+}
+
+Event file_event()
+{
+	Event ev = base_event(EventType::File);
+	ev.details = full_file();
+	return ev;
+}
+
 std::vector<Event> all_events()
 {
 	std::vector<Event> out = {exec_event(), exit_event(), rollup_event(), loss_event(), agent_event()};
 	for (EventType t : kNetTypes)
 		out.push_back(net_event(t));
+	out.push_back(file_event());
 	return out;
 }
 
 // The `details` oneof member an event's details go in (the schema's field name).
 std::string oneof_member(const Event &ev)
 {
-	static const char *const names[] = {"", "exec", "exit", "rollup", "loss", "agent", "net"};
+	static const char *const names[] = {"", "exec", "exit", "rollup", "loss", "agent", "net", "file"};
 	static_assert(std::variant_size_v<decltype(Event::details)> == std::size(names));
 	return names[ev.details.index()];
 }
@@ -278,6 +334,34 @@ void check_same(const NetDetails &a, const NetDetails &b)
 	CHECK(a.op == b.op);
 	CHECK(a.ifindex == b.ifindex);
 	CHECK(a.ifname == b.ifname);
+}
+
+void check_same(const FileDetails &a, const FileDetails &b)
+{
+	CHECK(a.op == b.op);
+	CHECK(a.path == b.path);
+	CHECK(a.new_path == b.new_path);
+	CHECK(a.target == b.target);
+	CHECK(a.flags == b.flags);
+	CHECK(a.mode == b.mode);
+	CHECK(a.old_mode == b.old_mode); // std::optional: presence and value
+	CHECK(a.uid == b.uid);
+	CHECK(a.gid == b.gid);
+	CHECK(a.old_uid == b.old_uid);
+	CHECK(a.old_gid == b.old_gid);
+	CHECK(a.size_before == b.size_before);
+	CHECK(a.size_after == b.size_after);
+	CHECK(a.bytes_written == b.bytes_written);
+	CHECK(a.open_duration_ns == b.open_duration_ns);
+	CHECK(a.atime_ns == b.atime_ns);
+	CHECK(a.mtime_ns == b.mtime_ns);
+	CHECK(a.sha256_before == b.sha256_before);
+	CHECK(a.sha256_after == b.sha256_after);
+	CHECK(a.diff == b.diff);
+	CHECK(a.diff_truncated == b.diff_truncated);
+	CHECK(a.content_note == b.content_note);
+	CHECK(a.inode == b.inode);
+	CHECK(a.dev == b.dev);
 }
 
 void check_same(std::monostate, std::monostate) {}
@@ -606,6 +690,7 @@ private:
 struct ProtoMessage {
 	std::vector<std::string> fields;       // in declaration order
 	std::set<std::string> oneof_members;   // fields declared inside a oneof
+	std::set<std::string> optional_fields; // proto3 `optional`: presence is part of the value
 };
 
 std::string read_file(const std::string &path)
@@ -623,7 +708,7 @@ std::map<std::string, ProtoMessage> proto_messages(std::string src)
 	src = std::regex_replace(src, std::regex("//[^\n]*"), "");
 	std::map<std::string, ProtoMessage> out;
 	const std::regex message_re(R"(\bmessage\s+(\w+)\s*\{)");
-	const std::regex field_re(R"((?:repeated\s+|optional\s+)?([\w.]+|map\s*<[^>]*>)\s+(\w+)\s*=\s*\d+\s*(?:\[[^\]]*\])?\s*;)");
+	const std::regex field_re(R"((repeated\s+|optional\s+)?([\w.]+|map\s*<[^>]*>)\s+(\w+)\s*=\s*\d+\s*(?:\[[^\]]*\])?\s*;)");
 	const std::regex oneof_re(R"(\boneof\s+\w+\s*\{([^}]*)\})");
 	for (std::sregex_iterator m(src.begin(), src.end(), message_re), end; m != end; ++m) {
 		// The body runs to the matching brace.
@@ -639,12 +724,15 @@ std::map<std::string, ProtoMessage> proto_messages(std::string src)
 		}
 		std::string body = src.substr(open + 1, close - open - 1);
 		ProtoMessage &pm = out[(*m)[1]];
-		for (std::sregex_iterator f(body.begin(), body.end(), field_re); f != end; ++f)
-			pm.fields.push_back((*f)[2]);
+		for (std::sregex_iterator f(body.begin(), body.end(), field_re); f != end; ++f) {
+			pm.fields.push_back((*f)[3]);
+			if (std::string((*f)[1]).starts_with("optional"))
+				pm.optional_fields.insert((*f)[3]);
+		}
 		for (std::sregex_iterator o(body.begin(), body.end(), oneof_re); o != end; ++o) {
 			std::string block = (*o)[1];
 			for (std::sregex_iterator f(block.begin(), block.end(), field_re); f != end; ++f)
-				pm.oneof_members.insert((*f)[2]);
+				pm.oneof_members.insert((*f)[3]);
 		}
 	}
 	return out;
@@ -813,6 +901,99 @@ TEST_CASE("to_proto sets every NetDetails field, for each of the six network typ
 	}
 }
 
+TEST_CASE("proto: FileDetails over the wire, every field, optional presence, raw bytes in paths")
+{
+	CHECK(linesman::v1::Event::kFile == 28);
+	Event ev = file_event();
+	FileDetails &d = std::get<FileDetails>(ev.details);
+	// Paths and content are whatever bytes the file's owner chose; flags and hashes are
+	// agent-composed `string`s: sanitized, never a parse failure.
+	d.path = "/etc/cron.d/\xff\xfejob";
+	d.new_path = "/tmp/\xc0\xaf";
+	d.target = std::string("/a\0b", 4);
+	d.diff = "-caf\xe9\n+caf\xc3\xa9\n";
+	d.flags.push_back("bad\xff");
+	linesman::v1::Event m;
+	to_proto(ev, &m);
+	linesman::v1::Event back;
+	REQUIRE(back.ParseFromString(m.SerializeAsString()));
+	CHECK(back.type() == linesman::v1::EVENT_TYPE_FILE);
+	REQUIRE(back.details_case() == linesman::v1::Event::kFile);
+	const linesman::v1::FileDetails &f = back.file();
+	CHECK(f.op() == "write");
+	CHECK(f.path() == "/etc/cron.d/\xff\xfejob");
+	CHECK(f.new_path() == "/tmp/\xc0\xaf");
+	CHECK(f.target() == std::string("/a\0b", 4));
+	REQUIRE(f.flags_size() == 3);
+	CHECK(f.flags(0) == "truncated");
+	CHECK(f.flags(1) == "implicit_close");
+	CHECK(f.flags(2) == "bad\xef\xbf\xbd");
+	CHECK(f.mode() == 0100600);
+	REQUIRE(f.has_old_mode());
+	CHECK(f.old_mode() == 0100644);
+	CHECK(f.uid() == 2000);
+	CHECK(f.gid() == 2001);
+	REQUIRE(f.has_old_uid());
+	CHECK(f.old_uid() == 2002);
+	REQUIRE(f.has_old_gid());
+	CHECK(f.old_gid() == 2003);
+	REQUIRE(f.has_size_before());
+	CHECK(f.size_before() == 3021);
+	REQUIRE(f.has_size_after());
+	CHECK(f.size_after() == 9007199254740997ull);
+	CHECK(f.bytes_written() == 112);
+	CHECK(f.open_duration_ns() == 2500000001);
+	REQUIRE(f.has_atime_ns());
+	CHECK(f.atime_ns() == -1000000001);
+	REQUIRE(f.has_mtime_ns());
+	CHECK(f.mtime_ns() == 1551441600000000007);
+	CHECK(f.sha256_before() == kSha256Before);
+	CHECK(f.sha256_after() == kSha256After);
+	CHECK(f.diff() == "-caf\xe9\n+caf\xc3\xa9\n");
+	CHECK(f.diff_truncated());
+	CHECK(f.content_note() == "secret: hashes only");
+	CHECK(f.inode() == 9007199254740999ull);
+	CHECK(f.dev() == 0x800001);
+	d.flags.back() = "bad\xef\xbf\xbd";
+	check_same(from_proto(back), ev);
+
+	// Absent optionals stay absent; present zeros stay present (0 is a size, not "unknown").
+	Event bare = base_event(EventType::File);
+	bare.details = file_op("chmod", "/x");
+	std::get<FileDetails>(bare.details).mode = 0755;
+	to_proto(bare, &m);
+	REQUIRE(back.ParseFromString(m.SerializeAsString()));
+	REQUIRE(back.details_case() == linesman::v1::Event::kFile);
+	CHECK(!back.file().has_old_mode());
+	CHECK(!back.file().has_old_uid());
+	CHECK(!back.file().has_old_gid());
+	CHECK(!back.file().has_size_before());
+	CHECK(!back.file().has_size_after());
+	CHECK(!back.file().has_atime_ns());
+	CHECK(!back.file().has_mtime_ns());
+	CHECK(back.file().uid() == UINT32_MAX); // the agent's "unknown/unchanged" owner
+	check_same(from_proto(back), bare);
+
+	FileDetails &z = std::get<FileDetails>(bare.details);
+	z.old_mode = 0;
+	z.old_uid = 0;
+	z.old_gid = 0;
+	z.size_before = 0;
+	z.size_after = 0;
+	z.atime_ns = 0;
+	z.mtime_ns = 0;
+	to_proto(bare, &m);
+	REQUIRE(back.ParseFromString(m.SerializeAsString()));
+	CHECK(back.file().has_old_mode());
+	CHECK(back.file().has_old_uid());
+	CHECK(back.file().has_old_gid());
+	CHECK(back.file().has_size_before());
+	CHECK(back.file().has_size_after());
+	CHECK(back.file().has_atime_ns());
+	CHECK(back.file().has_mtime_ns());
+	check_same(from_proto(back), bare);
+}
+
 TEST_CASE("proto: absent origin, empty origin and no details survive the wire")
 {
 	Event ev = base_event(EventType::Exec);
@@ -894,10 +1075,10 @@ TEST_CASE("proto: event types of a newer agent decode without details")
 	CHECK(std::holds_alternative<std::monostate>(got.details));
 	CHECK(got.seq == 42);
 
-	// Its details arrive in a oneof field this schema does not know (28, the next type's):
+	// Its details arrive in a oneof field this schema does not know (29, the next type's):
 	// the message still parses, and the event decodes without details.
 	std::string wire = m.SerializeAsString();
-	wire += std::string("\xe2\x01\x03\x0a\x01x", 6); // field 28, length 3: {1: "x"}
+	wire += std::string("\xea\x01\x03\x0a\x01x", 6); // field 29, length 3: {1: "x"}
 	linesman::v1::Event back;
 	REQUIRE(back.ParseFromString(wire));
 	CHECK(back.details_case() == linesman::v1::Event::DETAILS_NOT_SET);
@@ -923,7 +1104,7 @@ TEST_CASE("type and flag names are the schema's enum names")
 		CHECK(name == lower(schema.substr(11)));
 		types++;
 	}
-	CHECK(types == 12);
+	CHECK(types == 13);
 	CHECK(std::string(to_string(EventType::Exec)) == "exec");
 	CHECK(std::string(to_string(EventType::Agent)) == "agent");
 	CHECK(std::string(to_string(EventType::Connect)) == "connect");
@@ -933,6 +1114,7 @@ TEST_CASE("type and flag names are the schema's enum names")
 	CHECK(std::string(to_string(EventType::Socket)) == "socket");
 	CHECK(std::string(to_string(EventType::Udp)) == "udp");
 	CHECK(std::string(to_string(EventType::TcpSummary)) == "tcp_summary");
+	CHECK(std::string(to_string(EventType::File)) == "file");
 
 	int named = 0;
 	for (int i = 0; i < 32; i++) {
@@ -964,7 +1146,7 @@ TEST_CASE("JSON mirrors the .proto field for field, in both directions")
 		by_type[ev.type] = JsonParser::parse(format_json(ev));
 		carrying[oneof_member(ev)]++;
 	}
-	REQUIRE(by_type.size() == 12);
+	REQUIRE(by_type.size() == 13);
 	const Json &exec = by_type[EventType::Exec];
 	std::vector<const Json *> nets;
 	for (EventType t : kNetTypes)
@@ -982,6 +1164,7 @@ TEST_CASE("JSON mirrors the .proto field for field, in both directions")
 	    {"AgentDetails", {&by_type[EventType::Agent]["agent"]}},
 	    {"Counter", {&by_type[EventType::Agent]["agent"]["counters"].items.at(0)}},
 	    {"NetDetails", nets},
+	    {"FileDetails", {&by_type[EventType::File]["file"]}},
 	    {"Event", {}},
 	};
 	for (auto &[t, root] : by_type)
@@ -995,9 +1178,12 @@ TEST_CASE("JSON mirrors the .proto field for field, in both directions")
 	CHECK(parsed == mapped);
 	CHECK(schema["Process"].fields.size() == 23);
 	CHECK(schema["NetDetails"].fields.size() == 21);
+	CHECK(schema["FileDetails"].fields.size() == 24);
+	CHECK(schema["FileDetails"].optional_fields.size() == 7);
 	CHECK(schema["Event"].oneof_members ==
-	      std::set<std::string>{"exec", "exit", "rollup", "loss", "agent", "net"});
+	      std::set<std::string>{"exec", "exit", "rollup", "loss", "agent", "net", "file"});
 	CHECK(carrying["net"] == 7);
+	CHECK(carrying["file"] == 1);
 
 	const std::set<std::string> extras = {"time"}; // the RFC 3339 twin of timeNs
 	for (const auto &entry : objects) {
@@ -1026,7 +1212,32 @@ TEST_CASE("JSON mirrors the .proto field for field, in both directions")
 				CHECK((names.count(key) || (name == "Event" && extras.count(key))));
 			}
 	}
+
+	// proto3 `optional` fields: the fixtures above have them present, and an absent one has no
+	// key (not a 0, which is a value). Where each message's JSON object lives with every optional
+	// field absent; a message that gains an optional field fails this until it is listed here.
+	Event bare_file = base_event(EventType::File);
+	bare_file.details = FileDetails{};
+	Json bare_file_json = JsonParser::parse(format_json(bare_file));
+	std::map<std::string, const Json *> bare = {{"FileDetails", &bare_file_json["file"]}};
+	std::set<std::string> with_optional, bare_listed;
+	for (const auto &[name, msg] : schema)
+		if (!msg.optional_fields.empty())
+			with_optional.insert(name);
+	for (const auto &[name, obj] : bare)
+		bare_listed.insert(name);
+	CHECK(with_optional == bare_listed);
+	for (const auto &[name, obj] : bare) {
+		CAPTURE(name);
+		const ProtoMessage &msg = schema[name];
+		std::vector<std::string> expected;
+		for (const std::string &f : msg.fields)
+			if (!msg.optional_fields.count(f))
+				expected.push_back(lower_camel(f));
+		CHECK(obj->keys() == expected);
+	}
 	CHECK(lower_camel("parent_exec_id") == "parentExecId");
+	CHECK(lower_camel("sha256_before") == "sha256Before");
 }
 
 TEST_CASE("JSON values: types, 64-bit numbers, time, flags, nesting")
@@ -1123,6 +1334,94 @@ TEST_CASE("JSON values: types, 64-bit numbers, time, flags, nesting")
 	CHECK(b["net"]["remoteAddr"].text == "");
 	CHECK(b["net"]["bytesReceived"].text == "0");
 	CHECK(JsonParser::parse(format_json(rollup_event()))["rollup"]["rolledType"].text == "exec");
+}
+
+TEST_CASE("JSON file event: every key and value, optional fields present and absent")
+{
+	Event ev = file_event();
+	FileDetails &d = std::get<FileDetails>(ev.details);
+	d.path = "/etc/cron.d/\xffjob"; // bytes: printed as a string, invalid UTF-8 as U+FFFD
+	std::string s = format_json(ev);
+	CAPTURE(s);
+	CHECK(contains(s, ",\"type\":\"file\","));
+	CHECK(contains(s, "\"diff\":\"--- a/etc/ssh/sshd_config\\n+++ b/etc/ssh/sshd_config\\n@@ -1,2 +1,2 @@\\n"
+			  " Port 22\\n-PermitRootLogin no\\n+PermitRootLogin yes\\n\","));
+	Json j = JsonParser::parse(s);
+	CHECK(j["type"].text == "file");
+	CHECK(j.keys() == std::vector<std::string>{"schemaVersion", "seq", "timeNs", "time", "host",
+						   "type", "process", "file"});
+	const Json &f = j["file"];
+	CHECK(f.keys() == std::vector<std::string>{
+			      "op", "path", "newPath", "target", "flags", "mode", "oldMode", "uid", "gid",
+			      "oldUid", "oldGid", "sizeBefore", "sizeAfter", "bytesWritten",
+			      "openDurationNs", "atimeNs", "mtimeNs", "sha256Before", "sha256After", "diff",
+			      "diffTruncated", "contentNote", "inode", "dev"});
+	CHECK(f["op"].text == "write");
+	CHECK(f["path"].kind == Json::String);
+	CHECK(f["path"].text == "/etc/cron.d/\xef\xbf\xbdjob");
+	CHECK(f["newPath"].text == "/etc/ssh/sshd_config.new");
+	CHECK(f["target"].text == "/etc/ssh/sshd_config.orig");
+	REQUIRE(f["flags"].kind == Json::Array);
+	REQUIRE(f["flags"].items.size() == 2);
+	CHECK(f["flags"].items[0].text == "truncated");
+	CHECK(f["flags"].items[1].text == "implicit_close");
+	CHECK(f["mode"].kind == Json::Number);
+	CHECK(f["mode"].text == "33152"); // 0100600
+	CHECK(f["oldMode"].text == "33188"); // 0100644
+	CHECK(f["uid"].text == "2000");
+	CHECK(f["gid"].text == "2001");
+	CHECK(f["oldUid"].text == "2002");
+	CHECK(f["oldGid"].text == "2003");
+	CHECK(f["sizeBefore"].text == "3021");
+	CHECK(f["sizeAfter"].text == "9007199254740997");
+	CHECK(f["bytesWritten"].text == "112");
+	CHECK(f["openDurationNs"].text == "2500000001");
+	CHECK(f["atimeNs"].text == "-1000000001");
+	CHECK(f["mtimeNs"].text == "1551441600000000007");
+	CHECK(f["sha256Before"].text == kSha256Before);
+	CHECK(f["sha256After"].text == kSha256After);
+	CHECK(f["diff"].text == kDiff);
+	CHECK(f["diffTruncated"].kind == Json::Bool);
+	CHECK(f["diffTruncated"].b == true);
+	CHECK(f["contentNote"].text == "secret: hashes only");
+	CHECK(f["inode"].text == "9007199254740999");
+	CHECK(f["dev"].text == "8388609");
+
+	// An unlink: no optional field known, so none printed; every other field still is.
+	Event bare = base_event(EventType::File);
+	bare.details = file_op("unlink", "/etc/ld.so.preload");
+	Json b = JsonParser::parse(format_json(bare))["file"];
+	CHECK(b.keys() == std::vector<std::string>{"op", "path", "newPath", "target", "flags", "mode",
+						   "uid", "gid", "bytesWritten", "openDurationNs",
+						   "sha256Before", "sha256After", "diff", "diffTruncated",
+						   "contentNote", "inode", "dev"});
+	CHECK(b["flags"].kind == Json::Array);
+	CHECK(b["flags"].items.empty());
+	CHECK(b["uid"].text == "4294967295");
+	CHECK(b["diff"].text == "");
+	CHECK(b["diffTruncated"].b == false);
+
+	// Some present, some not; a present 0 is printed (an empty file, the epoch).
+	FileDetails &p = std::get<FileDetails>(bare.details);
+	p.op = "utimes";
+	p.mtime_ns = 0;
+	p.size_after = 0;
+	p.flags = {"atime_now"};
+	std::string u = format_json(bare);
+	CHECK(contains(u, "\"sizeAfter\":0,\"bytesWritten\":0,\"openDurationNs\":0,\"mtimeNs\":0,"));
+	CHECK(contains(u, "\"flags\":[\"atime_now\"],"));
+	b = JsonParser::parse(u)["file"];
+	CHECK(b.find("atimeNs") == nullptr);
+	CHECK(b.find("sizeBefore") == nullptr);
+	CHECK(b.find("oldMode") == nullptr);
+	CHECK(b["mtimeNs"].text == "0");
+	CHECK(b["sizeAfter"].text == "0");
+
+	// Pretty: the diff stays one JSON string, its newlines escaped.
+	std::string pretty = format_json(ev, true);
+	CHECK(contains(pretty, "\n  \"file\": {\n    \"op\": \"write\",\n"));
+	CHECK(contains(pretty, "\n    \"flags\": [\n      \"truncated\",\n      \"implicit_close\"\n    ],\n"));
+	CHECK(contains(pretty, "\n    \"diff\": \"--- a/etc/ssh/sshd_config\\n+++ "));
 }
 
 TEST_CASE("JSON prints every process field, omitting only an absent origin and empty containerId")
@@ -1532,4 +1831,175 @@ TEST_CASE("compact socket lines: packet capture in bold red")
 	CHECK(contains(conn, "\x1b[34mconnect\x1b[0m pid=4242"));
 	CHECK(!contains(conn, "\x1b[1;31m"));
 	CHECK(contains(conn, "  container=0123456789ab")); // net lines name the container too
+}
+
+// A file event as the sensor emits it: only the fields its operation uses.
+Event file_line_event(FileDetails d)
+{
+	Event ev = base_event(EventType::File);
+	ev.process.euid = ev.process.uid;
+	ev.process.container_id = "";
+	ev.process.origin.reset();
+	ev.process.login_user = "";
+	ev.details = std::move(d);
+	return ev;
+}
+
+TEST_CASE("compact file lines: rename, link and symlink")
+{
+	FileDetails d = file_op("rename", "/etc/cron.d/job");
+	d.new_path = "/etc/cron.d/.hidden job";
+	d.flags = {"noreplace"};
+	d.mode = 0100644;
+	d.uid = d.gid = 0;
+	d.inode = 1234;
+	d.dev = 0x800001;
+	Event ev = file_line_event(d);
+	ev.process.exe = "/usr/bin/mv";
+	std::string line = format_compact(ev, false);
+	CAPTURE(line);
+	check_clock_prefix(line);
+	CHECK(line.substr(13) == "file    pid=4242 alice(1000) /usr/bin/mv rename /etc/cron.d/job → "
+				 "\"/etc/cron.d/.hidden job\"  [noreplace]");
+	CHECK(line.find('\n') == std::string::npos);
+
+	// RENAME_EXCHANGE swaps the two: both names still exist.
+	std::get<FileDetails>(ev.details).flags = {"exchange"};
+	CHECK(contains(format_compact(ev, false), " rename /etc/cron.d/job ↔ \"/etc/cron.d/.hidden job\"  [exchange]"));
+
+	// Paths are the file owner's choice: escaped like argv.
+	std::get<FileDetails>(ev.details).new_path = "/tmp/\x1b[2J\xff";
+	line = format_compact(ev, true);
+	CHECK(!contains(line, "\x1b[2J"));
+	CHECK(contains(line, " ↔ \"/tmp/\\x1b[2J\\xff\"  [exchange]"));
+
+	// The acting process shows as on every other line; a login session names its peer.
+	d = file_op("symlink", "/usr/local/bin/sudo");
+	d.target = "/tmp/.x/sh";
+	ev = file_line_event(d);
+	ev.process.origin = full_process().origin;
+	ev.process.container_id = "0123456789abcdef0123456789abcdef";
+	CHECK(format_compact(ev, false).substr(13) ==
+	      "file    pid=4242 alice(1000) /usr/bin/curl symlink /usr/local/bin/sudo -> /tmp/.x/sh"
+	      "  ssh=alice@192.0.2.7:52144  container=0123456789ab");
+	d = file_op("link", "/tmp/s");
+	d.target = "/etc/shadow";
+	CHECK(contains(format_compact(file_line_event(d), false), " /usr/bin/curl link /tmp/s -> /etc/shadow"));
+}
+
+TEST_CASE("compact file lines: chmod, chown, utimes")
+{
+	FileDetails d = file_op("chmod", "/usr/local/bin/sh2");
+	d.mode = 0104755;
+	d.old_mode = 0100755;
+	Event ev = file_line_event(d);
+	ev.process.exe = "/usr/bin/chmod";
+	std::string line = format_compact(ev, false);
+	CAPTURE(line);
+	CHECK(line.substr(13) == "file    pid=4242 alice(1000) /usr/bin/chmod chmod /usr/local/bin/sh2 mode=0755→4755");
+	// A set-id bit gained is the alarm colour; the type has its own.
+	line = format_compact(ev, true);
+	CHECK(contains(line, "\x1b[93mfile\x1b[0m    pid=4242"));
+	CHECK(contains(line, " mode=0755→\x1b[1;31m4755\x1b[0m"));
+	d = file_op("chmod", "/srv/x");
+	d.mode = 0600;
+	d.old_mode = 0644;
+	ev.details = d;
+	CHECK(format_compact(ev, false).substr(13) == "file    pid=4242 alice(1000) /usr/bin/chmod chmod /srv/x mode=0644→0600");
+	CHECK(!contains(format_compact(ev, true), "\x1b[1;31m"));
+	d.old_mode.reset(); // the mode before was not known
+	ev.details = d;
+	CHECK(contains(format_compact(ev, false), " chmod /srv/x mode=0600"));
+	CHECK(!contains(format_compact(ev, false), "→"));
+
+	// chown: -1 leaves an id as it was.
+	d = file_op("chown", "/etc/sudoers");
+	d.uid = 1000;
+	d.gid = UINT32_MAX;
+	d.old_uid = d.old_gid = 0;
+	ev.details = d;
+	CHECK(contains(format_compact(ev, false), " chown /etc/sudoers owner=0:0→1000:0"));
+	d.gid = 1000;
+	ev.details = d;
+	CHECK(contains(format_compact(ev, false), " chown /etc/sudoers owner=0:0→1000:1000"));
+	d.gid = UINT32_MAX;
+	d.old_uid.reset();
+	d.old_gid.reset();
+	ev.details = d;
+	CHECK(format_compact(ev, false).substr(13) ==
+	      "file    pid=4242 alice(1000) /usr/bin/chmod chown /etc/sudoers owner=1000:?");
+
+	// utimes: the times set, as UTC dates (a backdated mtime is timestomping).
+	d = file_op("utimes", "/usr/bin/ls");
+	d.flags = {"atime_now"};
+	d.mtime_ns = 1551441600000000000;
+	ev.details = d;
+	CHECK(contains(format_compact(ev, false), " utimes /usr/bin/ls mtime=2019-03-01T12:00:00Z  [atime_now]"));
+	d = file_op("utimes", "/x");
+	d.atime_ns = -1;
+	d.mtime_ns = 0;
+	ev.details = d;
+	CHECK(contains(format_compact(ev, false), " utimes /x atime=1969-12-31T23:59:59Z mtime=1970-01-01T00:00:00Z"));
+}
+
+TEST_CASE("compact file lines: a write and its diff below it")
+{
+	FileDetails w = file_op("write", "/etc/ssh/sshd_config");
+	w.flags = {"truncated"};
+	w.mode = 0100644;
+	w.uid = w.gid = 0;
+	w.size_before = 3021;
+	w.size_after = 3133;
+	w.bytes_written = 3133;
+	w.open_duration_ns = 2500000000;
+	w.sha256_before = kSha256Before;
+	w.sha256_after = kSha256After;
+	w.diff = kDiff;
+	Event ev = file_line_event(w);
+	ev.process.exe = "/usr/bin/vim.basic";
+	std::string out = format_compact(ev, false);
+	CAPTURE(out);
+	check_clock_prefix(out);
+	CHECK(out.substr(13) == "file    pid=4242 alice(1000) /usr/bin/vim.basic write /etc/ssh/sshd_config "
+				"size=3021→3133 wrote=3133 duration=2.500s sha256=9f86d081884c→60303ae22b99  [truncated]\n"
+				"  --- a/etc/ssh/sshd_config\n"
+				"  +++ b/etc/ssh/sshd_config\n"
+				"  @@ -1,2 +1,2 @@\n"
+				"   Port 22\n"
+				"  -PermitRootLogin no\n"
+				"  +PermitRootLogin yes");
+	CHECK(out.find('\x1b') == std::string::npos);
+
+	// Colours for the removed and added lines only, not for the "--- a"/"+++ b" headers: a
+	// removed line "-- x" is "--- x" in the hunk and still red.
+	FileDetails &d = std::get<FileDetails>(ev.details);
+	d.diff = std::string(kDiff) + "---- comment\n";
+	out = format_compact(ev, true);
+	CAPTURE(out);
+	CHECK(contains(out, "\n  --- a/etc/ssh/sshd_config\n  +++ b/etc/ssh/sshd_config\n  @@ -1,2 +1,2 @@\n   Port 22\n"));
+	CHECK(contains(out, "\n  \x1b[31m-PermitRootLogin no\x1b[0m\n  \x1b[32m+PermitRootLogin yes\x1b[0m\n"));
+	CHECK(contains(out, "\n  \x1b[31m---- comment\x1b[0m"));
+
+	// The content is the attacker's too: escaped, one diff line per output line; tabs stay.
+	d.diff = "@@ -1 +1 @@\n-a\tb\n+\x1b[2J\rx\xff\n";
+	d.diff_truncated = true;
+	out = format_compact(ev, false);
+	CHECK(!contains(out, "\x1b[2J"));
+	CHECK(contains(out, "\n  @@ -1 +1 @@\n  -a\tb\n  +\\x1b[2J\\rx\\xff\n  … (diff truncated)"));
+	CHECK(out.back() != '\n');
+
+	// Sizes and hashes when only one side is known; a note when there is no diff.
+	d = file_op("create", "/etc/cron.d/new");
+	d.flags = {"created"};
+	d.mode = 0644;
+	d.size_after = 0;
+	d.sha256_after = kSha256After;
+	d.content_note = "secret: hashes only";
+	CHECK(format_compact(ev, false).substr(13) ==
+	      "file    pid=4242 alice(1000) /usr/bin/vim.basic create /etc/cron.d/new mode=0644 size=0 "
+	      "sha256=60303ae22b99  [created]  note=\"secret: hashes only\"");
+	d = file_op("write", "/var/log/x");
+	d.flags = {"append"};
+	CHECK(format_compact(ev, false).substr(13) ==
+	      "file    pid=4242 alice(1000) /usr/bin/vim.basic write /var/log/x wrote=0  [append]");
 }

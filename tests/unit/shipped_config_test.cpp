@@ -38,5 +38,14 @@ TEST_CASE("packaging/linesman.yaml parses and equals the built-in defaults")
 	CHECK(c.network.ignore_loopback == d.network.ignore_loopback);
 	CHECK(c.network.ignore_ports == d.network.ignore_ports);
 	CHECK(c.network.summary_s == d.network.summary_s);
+	CHECK(c.files.enabled == d.files.enabled);
+	CHECK(c.files.watch == d.files.watch);
+	CHECK(c.files.rescan_s == d.files.rescan_s);
+	CHECK(c.files.sensitive_reads.enabled == d.files.sensitive_reads.enabled);
+	CHECK(c.files.sensitive_reads.paths == d.files.sensitive_reads.paths);
+	CHECK(c.files.content.track == d.files.content.track);
+	CHECK(c.files.content.deny == d.files.content.deny);
+	CHECK(c.files.content.max_file_size == d.files.content.max_file_size);
+	CHECK(c.files.content.memory_mib == d.files.content.memory_mib);
 	CHECK(c.heartbeat_s == d.heartbeat_s);
 }

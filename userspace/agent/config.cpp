@@ -30,6 +30,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "fim/pattern.h"
+
 namespace linesman::agent {
 namespace {
 
@@ -487,6 +489,115 @@ Status set_network(const YAML::Node &v, const Place &at, Config &cfg)
 	return parse_section(v, at, kNetworkKeys, cfg);
 }
 
+// A list of path patterns; @dirs_only: each must end in '/'.
+Status pattern_list(const YAML::Node &v, const Place &at, std::vector<std::string> &out, bool dirs_only)
+{
+	const std::string accepted = dirs_only
+		? "expected a list of absolute directory patterns ending in '/', e.g. [/etc/, /opt/*/conf/]"
+		: "expected a list of path patterns, e.g. [/etc/shadow, '*.pem']";
+	if (v.IsNull()) {
+		out.clear();
+		return ok();
+	}
+	if (!v.IsSequence())
+		return bad(at, shape(v), accepted);
+	std::vector<std::string> list;
+	for (size_t i = 0; i < v.size(); ++i) {
+		Place item{at.source, line_of(v[i]), at.key + "[" + std::to_string(i) + "]"};
+		auto text = scalar(v[i], item, accepted);
+		if (!text)
+			return text.error();
+		auto pat = fim::PathPattern::parse(text.value());
+		if (!pat)
+			return bad(item, pat.error().what(), accepted);
+		if (dirs_only && (text.value()[0] != '/' || text.value().back() != '/'))
+			return bad(item, shown(text.value()) + " is not an absolute directory pattern", accepted);
+		// The kernel's matcher knows `*` and `?` only.
+		if (dirs_only && text.value().find('[') != std::string::npos)
+			return bad(item, shown(text.value()) + " uses a [...] class", accepted + " (only * and ?)");
+		list.push_back(text.value());
+	}
+	if (dirs_only && list.size() > 32)
+		return bad(at, std::to_string(list.size()) + " patterns", "expected at most 32 (the kernel "
+			   "filter holds 64 with the aliases Linesman adds); watch a common parent instead");
+	out = std::move(list);
+	return ok();
+}
+
+Status set_files_enabled(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return assign(boolean(v, at), cfg.files.enabled);
+}
+
+Status set_files_watch(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return pattern_list(v, at, cfg.files.watch, true);
+}
+
+Status set_files_rescan(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return assign(duration(v, at, 1, 86400), cfg.files.rescan_s);
+}
+
+Status set_sensitive_enabled(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return assign(boolean(v, at), cfg.files.sensitive_reads.enabled);
+}
+
+Status set_sensitive_paths(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return pattern_list(v, at, cfg.files.sensitive_reads.paths, false);
+}
+
+const Key kSensitiveKeys[] = {{"enabled", set_sensitive_enabled}, {"paths", set_sensitive_paths}};
+
+Status set_sensitive(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return parse_section(v, at, kSensitiveKeys, cfg);
+}
+
+Status set_content_track(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return pattern_list(v, at, cfg.files.content.track, false);
+}
+
+Status set_content_deny(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return pattern_list(v, at, cfg.files.content.deny, false);
+}
+
+Status set_content_max_file_size(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return assign(integer(v, at, 0, 64u << 20, "expected 0..67108864 bytes"),
+		      cfg.files.content.max_file_size);
+}
+
+Status set_content_memory(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return assign(integer(v, at, 1, 1024, "expected 1..1024 MiB"), cfg.files.content.memory_mib);
+}
+
+const Key kContentKeys[] = {{"track", set_content_track},
+			    {"deny", set_content_deny},
+			    {"max_file_size", set_content_max_file_size},
+			    {"memory_mib", set_content_memory}};
+
+Status set_content(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return parse_section(v, at, kContentKeys, cfg);
+}
+
+const Key kFilesKeys[] = {{"enabled", set_files_enabled},
+			  {"watch", set_files_watch},
+			  {"rescan", set_files_rescan},
+			  {"sensitive_reads", set_sensitive},
+			  {"content", set_content}};
+
+Status set_files(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return parse_section(v, at, kFilesKeys, cfg);
+}
+
 const Key kTopKeys[] = {{"host", set_host},
 			{"output", set_output},
 			{"exec", set_exec},
@@ -494,6 +605,7 @@ const Key kTopKeys[] = {{"host", set_host},
 			{"process_cache", set_process_cache},
 			{"ring_buffer", set_ring_buffer},
 			{"network", set_network},
+			{"files", set_files},
 			{"heartbeat", set_heartbeat}};
 
 // LoadAll rather than Load: Load silently ignores every document after the

@@ -55,6 +55,34 @@ struct Config {
 		uint32_t summary_s = 60;           // network.summary: period of UDP flow and open TCP connection summaries, 1 .. 3600
 	} network;
 
+	// The file sensor: changes to watched paths (bpf/file.bpf.c, userspace/fim/).
+	struct Files {
+		bool enabled = true; // files.enabled
+		// files.watch: directory patterns, each ending in '/'; `*` and `?` match within one component
+		std::vector<std::string> watch = {
+			"/etc/", "/root/.ssh/", "/home/*/.ssh/", "/var/spool/cron/",
+			"/usr/lib/systemd/system/", "/usr/local/etc/", "/opt/*/etc/", "/opt/*/conf/",
+			"/usr/lib/udev/rules.d/", "/usr/lib/modules-load.d/", "/usr/lib/sysctl.d/", "/boot/"};
+		uint32_t rescan_s = 60; // files.rescan: re-resolve globs and aliases (new home directories), 1 .. 86400
+		struct SensitiveReads {
+			bool enabled = false; // files.sensitive_reads.enabled: report opens for reading of these files
+			std::vector<std::string> paths = {"/etc/shadow", "/etc/gshadow", "/etc/ssh/*_key",
+							  "/root/.ssh/id_*", "/home/*/.ssh/id_*"};
+		} sensitive_reads;
+		struct Content {
+			// files.content.track: files whose content is kept to diff the next change against
+			std::vector<std::string> track = {
+				"/etc/", "/root/.ssh/", "/home/*/.ssh/", "/var/spool/cron/",
+				"/usr/lib/systemd/system/", "/usr/local/etc/", "/opt/*/etc/", "/opt/*/conf/"};
+			// files.content.deny: hashes only, never content (a pattern without '/' matches the file name)
+			std::vector<std::string> deny = {"/etc/shadow", "/etc/shadow-", "/etc/gshadow",
+							 "/etc/gshadow-", "*key*", "*secret*", "*.pem",
+							 "id_*", "*password*", "*token*", "*.p12", "*.pfx"};
+			uint32_t max_file_size = 1 << 20; // files.content.max_file_size: bytes, 0 .. 64 MiB; larger: no hash, no diff
+			uint32_t memory_mib = 16;         // files.content.memory_mib: budget of kept content, 1 .. 1024
+		} content;
+	} files;
+
 	uint32_t heartbeat_s = 60; // heartbeat: seconds between agent heartbeat events, 0 = off
 };
 

@@ -17,8 +17,9 @@ constexpr size_t kMaxFolded = 1 << 16;
 
 } // namespace
 
-Pipeline::Pipeline(proc::ProcessCache &cache, PipelineOptions opts, Emit emit)
-    : cache_(cache), opts_(std::move(opts)), emit_(std::move(emit)), rollup_(opts_.rollup)
+Pipeline::Pipeline(proc::ProcessCache &cache, PipelineOptions opts, Emit emit,
+		   fim::FileChanges *files)
+    : cache_(cache), opts_(std::move(opts)), emit_(std::move(emit)), files_(files), rollup_(opts_.rollup)
 {
 	// Interface names resolve only in the agent's own network namespace.
 	struct stat st{};
@@ -122,6 +123,37 @@ void Pipeline::handle(const decode::NetRecord &r)
 			d.ifname = name;
 	}
 	ev.details = std::move(d);
+	emit(std::move(ev));
+}
+
+void Pipeline::handle(const decode::FileRecord &r)
+{
+	++stats_.file_records;
+	if (!files_)
+		return;
+	for (auto &c : files_->on_record(r))
+		emit_file(std::move(c));
+}
+
+void Pipeline::on_unobserved_close(uint64_t file_id, uint64_t bytes, uint64_t boot_now_ns)
+{
+	if (!files_)
+		return;
+	if (auto c = files_->on_unobserved_close(file_id, bytes, boot_now_ns))
+		emit_file(std::move(*c));
+}
+
+void Pipeline::emit_file(fim::FileChanges::Change &&c)
+{
+	++stats_.file_events;
+	Event ev;
+	ev.type = EventType::File;
+	ev.time_ns = wall(c.ktime_ns);
+	if (auto p = cache_.lookup(c.actor.key()))
+		ev.process = std::move(*p);
+	ev.process.pid = c.actor.tgid; // also when the cache does not know it
+	ev.process.tid = c.actor.tid;
+	ev.details = std::move(c.details);
 	emit(std::move(ev));
 }
 

@@ -12,6 +12,7 @@
 #include "aggregate/rollup.h"
 #include "common/event.h"
 #include "decode/record.h"
+#include "fim/changes.h"
 #include "proc/process_cache.h"
 
 namespace linesman::agent {
@@ -28,7 +29,9 @@ class Pipeline {
 public:
 	using Emit = std::function<void(const Event &)>;
 
-	Pipeline(proc::ProcessCache &cache, PipelineOptions opts, Emit emit);
+	// @files may be null: file records are then dropped (files.enabled: false).
+	Pipeline(proc::ProcessCache &cache, PipelineOptions opts, Emit emit,
+		 fim::FileChanges *files = nullptr);
 
 	void on_record(const decode::Record &record);
 	// `count` records of `what` were lost at `where`: becomes a `loss` event.
@@ -46,7 +49,10 @@ public:
 		uint64_t emitted = 0, execs = 0, exits = 0, forks = 0;
 		uint64_t folded_execs = 0, folded_exits = 0, lost = 0;
 		uint64_t net = 0;
+		uint64_t file_records = 0, file_events = 0;
 	};
+	// A tracked open file was found closed where no probe saw it (see FileChanges).
+	void on_unobserved_close(uint64_t file_id, uint64_t bytes, uint64_t boot_now_ns);
 	const Stats &stats() const { return stats_; }
 	uint64_t last_seq() const { return next_seq_ - 1; }
 
@@ -56,11 +62,14 @@ private:
 	void handle(const decode::ForkRecord &r);
 	void handle(const decode::ExitRecord &r);
 	void handle(const decode::NetRecord &r);
+	void handle(const decode::FileRecord &r);
+	void emit_file(fim::FileChanges::Change &&c);
 	uint64_t wall(uint64_t boot_ns) const { return opts_.boot_wall_ns + boot_ns; }
 
 	proc::ProcessCache &cache_;
 	PipelineOptions opts_;
 	Emit emit_;
+	fim::FileChanges *files_;
 	aggregate::Rollup rollup_;
 	// Processes whose exec was folded into a rollup: their exit is folded too.
 	// Keyed by the whole ProcessKey: a hash may collide, equality must not.

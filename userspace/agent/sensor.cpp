@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "agent/sensor.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +14,8 @@
 #include "common/clock.h"
 #include "decode/decoder.h"
 #include "decode/net_names.h"
+#include "fim/changes.h"
+#include "fim/watch.h"
 #include "proc/process_cache.h"
 #include "proc/procfs.h"
 #include "ringbuf/reader.h"
@@ -21,6 +24,9 @@ namespace linesman::agent {
 namespace {
 
 constexpr uint64_t kTickNs = 1'000'000'000;
+// A watched file open for writing longer than this is checked against /proc:
+// is its opener still holding it? (See Impl::reap_open_files.)
+constexpr uint64_t kOpenCheckNs = 10'000'000'000;
 constexpr size_t kBatch = 512;
 
 std::string read_boot_id()
@@ -39,6 +45,8 @@ const char *record_type_name(size_t type)
 	case 1: return "exec";
 	case 2: return "fork";
 	case 3: return "exit";
+	case 11: return "file";
+	case decode::kFileCloseKind: return "file_write";
 	default:
 		if (type >= size_t(Kind::Connect) && type <= size_t(Kind::TcpSummary))
 			return to_string(decode::event_type(Kind(type)));
@@ -67,6 +75,9 @@ struct Sensor::Impl {
 	std::unique_ptr<Pipeline> pipeline;
 	aggregate::UdpSummarizer udp;
 	uint64_t last_summary = 0;
+	std::unique_ptr<fim::FileChanges> files; // null when files.enabled is false
+	uint64_t last_rescan = 0, last_open_check = 0;
+	std::string last_watch_error;
 	bool tcp_summary_error_reported = false;
 
 	std::thread reader_thread, pipeline_thread;
@@ -81,6 +92,7 @@ struct Sensor::Impl {
 	std::string last_decode_error; // pipeline thread only
 	std::map<std::string, uint64_t> reported_recursion;
 	uint64_t reported_write_errors = 0;
+	uint64_t reported_unpaired = 0;
 	bool counters_error_reported = false;
 
 	std::atomic<uint64_t> decode_errors{0}, events{0}, lost{0}, last_seq{0};
@@ -97,7 +109,56 @@ struct Sensor::Impl {
 	void pipeline_loop();
 	void report_losses();
 	void tick(uint64_t now, bool final = false); // final: after detach, no summaries
+	Status apply_watch();
+	void reap_open_files(uint64_t now);
 };
+
+// Resolve the watch patterns now (globs, aliases) and hand them to the kernel
+// and to the userspace re-check.
+Status Sensor::Impl::apply_watch()
+{
+	fim::WatchConfig wc{cfg.files.watch, cfg.files.sensitive_reads.paths,
+			    cfg.files.sensitive_reads.enabled};
+	auto r = fim::resolve_watch(wc);
+	if (!r)
+		return r.error();
+	if (auto st = probes->set_file_watch(r->kernel); !st)
+		return st.error();
+	files->set_watch(r->patterns);
+	if (pipeline)
+		for (const auto &note : r->notes)
+			pipeline->on_agent("warning", note);
+	return ok();
+}
+
+// A tracked open file whose opener no longer holds it, and whose CLOSE never
+// came, was closed where no probe looks (its last holder was another process,
+// or it was passed on): report it with the kernel's count and stop tracking it.
+void Sensor::Impl::reap_open_files(uint64_t now)
+{
+	auto kernel = probes->open_files();
+	std::vector<uint64_t> stale;
+	for (const auto &[id, o] : files->opens()) {
+		if (now - o.opener.ktime_ns < kOpenCheckNs)
+			continue;
+		auto k = kernel.find(id);
+		if (k == kernel.end()) {
+			// Finished in the kernel. Its CLOSE arrives within a poll period
+			// unless it was lost (and counted): then stop waiting for it.
+			if (now - o.opener.ktime_ns >= 2 * kOpenCheckNs)
+				stale.push_back(id);
+			continue;
+		}
+		std::string fd = "/proc/" + std::to_string(k->second.tgid) + "/fd/" + std::to_string(k->second.fd);
+		struct stat st{};
+		if (stat(fd.c_str(), &st) == 0 && st.st_ino == o.ino && fim::kernel_dev(st.st_dev) == o.dev)
+			continue; // still open
+		if (auto bytes = probes->forget_open_file(id))
+			pipeline->on_unobserved_close(id, *bytes, now);
+	}
+	for (uint64_t id : stale)
+		files->forget_open(id);
+}
 
 void Sensor::Impl::read_loop()
 {
@@ -138,7 +199,18 @@ void Sensor::Impl::report_losses()
 		pipeline->on_loss("conn_table", "tcp_connection", c.conn_table_full - reported_kernel.conn_table_full);
 		pipeline->on_loss("udp_flow_table", "udp_packet", c.udp_table_full - reported_kernel.udp_table_full);
 		pipeline->on_loss("udp_owner_table", "udp_socket_owner", c.udp_owner_full - reported_kernel.udp_owner_full);
+		pipeline->on_loss("kernel_ringbuf", "file", c.dropped_file - reported_kernel.dropped_file);
+		pipeline->on_loss("kernel_ringbuf", "file_write", c.dropped_file_close - reported_kernel.dropped_file_close);
+		pipeline->on_loss("open_file_table", "file_write", c.file_table_full - reported_kernel.file_table_full);
+		pipeline->on_loss("file_attr_table", "file_attr_change", c.file_pending_full - reported_kernel.file_pending_full);
 		reported_kernel = c;
+	}
+	if (files) {
+		// A CLOSE whose OPEN was lost (the loss of the OPEN was counted as a
+		// "file" record) cannot become a write event: that write is lost.
+		uint64_t unpaired = files->stats().unpaired_closes;
+		pipeline->on_loss("file_pairing", "file_write", unpaired - reported_unpaired);
+		reported_unpaired = unpaired;
 	}
 	auto overflow = reader->overflow_by_type();
 	for (size_t t = 0; t < overflow.size(); ++t) {
@@ -178,6 +250,20 @@ void Sensor::Impl::tick(uint64_t now, bool final)
 		}
 		last_summary = now;
 	}
+	if (files && !final) {
+		bool due = now - last_rescan >= uint64_t(cfg.files.rescan_s) * 1'000'000'000;
+		if (files->take_rescan_hint() || due) {
+			auto st = apply_watch();
+			if (!st && st.error().what() != last_watch_error)
+				pipeline->on_agent("error", st.error().what() + "; the previous watch set stays in force");
+			last_watch_error = st ? "" : st.error().what();
+			last_rescan = now;
+		}
+		if (now - last_open_check >= kOpenCheckNs) {
+			reap_open_files(now);
+			last_open_check = now;
+		}
+	}
 	pipeline->tick(now);
 	processes = cache->size();
 }
@@ -215,7 +301,8 @@ void Sensor::Impl::pipeline_loop()
 			pipeline->on_agent("heartbeat", "",
 					   {{"execs", s.execs}, {"exits", s.exits}, {"forks", s.forks},
 					    {"folded_execs", s.folded_execs}, {"folded_exits", s.folded_exits},
-					    {"net", s.net}, {"lost", s.lost}, {"processes", cache->size()},
+					    {"net", s.net}, {"file_records", s.file_records},
+					    {"file_events", s.file_events}, {"lost", s.lost}, {"processes", cache->size()},
 					    {"cache_misses", cs.misses}, {"cache_evictions", cs.evicted},
 					    {"ring_records", reader->records()},
 					    {"output_write_errors", out.write_errors ? out.write_errors() : 0}});
@@ -253,6 +340,7 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 	lo.verbose = verbose;
 	lo.net_ignore_loopback = cfg.network.ignore_loopback;
 	lo.net_ignore_ports = cfg.network.ignore_ports;
+	lo.files = cfg.files.enabled;
 	auto probes = probe::Probes::load_and_attach(lo);
 	if (!probes)
 		return probes.error();
@@ -275,6 +363,35 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 	impl->cache = std::make_unique<proc::ProcessCache>(impl->procfs, co);
 	size_t seeded = impl->cache->seed();
 
+	size_t baselined = 0;
+	if (cfg.files.enabled) {
+		fim::ChangesOptions fo;
+		fo.watch = cfg.files.watch;
+		fo.content.max_file_size = cfg.files.content.max_file_size;
+		fo.content.memory_budget = size_t(cfg.files.content.memory_mib) << 20;
+		auto track = fim::PatternSet::parse(cfg.files.content.track);
+		auto deny = fim::PatternSet::parse(cfg.files.content.deny);
+		if (!track)
+			return Error("files.content.track: " + track.error().what());
+		if (!deny)
+			return Error("files.content.deny: " + deny.error().what());
+		fo.content.track = std::move(track.value());
+		fo.content.deny = std::move(deny.value());
+		auto files = fim::FileChanges::create(std::move(fo));
+		if (!files)
+			return files.error();
+		impl->files = std::make_unique<fim::FileChanges>(std::move(files.value()));
+		if (auto st = impl->apply_watch(); !st)
+			return st.error();
+		// What the tracked files hold now: the next change to one is diffed against it.
+		std::vector<std::string> roots;
+		for (const auto &text : cfg.files.content.track)
+			if (auto pat = fim::PathPattern::parse(text))
+				for (auto &p : pat->expand())
+					roots.push_back(std::move(p));
+		baselined = impl->files->content().baseline(roots);
+	}
+
 	PipelineOptions po;
 	po.host = cfg.host.empty() ? host_name() : cfg.host;
 	po.boot_wall_ns = co.boot_wall_ns;
@@ -284,13 +401,16 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 		if (auto self = impl->cache->lookup({st->pid, st->start_ticks * (1'000'000'000 / co.ticks_per_second)}))
 			po.agent_process = std::move(*self);
 	Impl *p = impl.get();
-	impl->pipeline = std::make_unique<Pipeline>(*impl->cache, po, [p](const Event &ev) {
-		p->events.fetch_add(1, std::memory_order_relaxed);
-		p->last_seq.store(ev.seq, std::memory_order_relaxed);
-		if (ev.type == EventType::Loss)
-			p->lost.fetch_add(std::get<LossDetails>(ev.details).count, std::memory_order_relaxed);
-		p->out.write(ev);
-	});
+	impl->pipeline = std::make_unique<Pipeline>(
+		*impl->cache, po,
+		[p](const Event &ev) {
+			p->events.fetch_add(1, std::memory_order_relaxed);
+			p->last_seq.store(ev.seq, std::memory_order_relaxed);
+			if (ev.type == EventType::Loss)
+				p->lost.fetch_add(std::get<LossDetails>(ev.details).count, std::memory_order_relaxed);
+			p->out.write(ev);
+		},
+		impl->files.get());
 
 	std::string attached, missing;
 	for (const auto &a : impl->probes->attachments()) {
@@ -299,9 +419,9 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 	}
 	impl->pipeline->on_agent("start",
 				 "attached: " + attached + (missing.empty() ? "" : "; not attached: " + missing),
-				 {{"processes_seeded", seeded}});
+				 {{"processes_seeded", seeded}, {"files_baselined", baselined}});
 	impl->processes = impl->cache->size();
-	impl->last_summary = clock::boottime_ns();
+	impl->last_summary = impl->last_rescan = impl->last_open_check = clock::boottime_ns();
 	impl->pipeline_thread = std::thread([p] { p->pipeline_loop(); });
 	return std::unique_ptr<Sensor>(new Sensor(std::move(impl)));
 }

@@ -32,6 +32,8 @@ const char *to_string(EventType t)
 		return "udp";
 	case EventType::TcpSummary:
 		return "tcp_summary";
+	case EventType::File:
+		return "file";
 	}
 	return "unknown"; // a value from a newer agent
 }

@@ -25,6 +25,7 @@ enum class EventType : uint8_t {
 	Socket = 10,
 	Udp = 11,
 	TcpSummary = 12, // an open TCP connection's totals so far, every network.summary
+	File = 13,       // a change to a watched path, or a read of a sensitive file
 };
 const char *to_string(EventType t);
 
@@ -122,6 +123,35 @@ struct NetDetails {
 	std::string ifname;        // socket bind, when it resolves
 };
 
+// One change to a watched path (or a read of a file on the sensitive-read list).
+struct FileDetails {
+	// "write", "create", "truncate", "rename", "unlink", "mkdir", "rmdir", "link",
+	// "symlink", "chmod", "chown", "utimes", "read"
+	std::string op;
+	std::string path;      // absolute; rename: the old path; link, symlink: the new name
+	std::string new_path;  // rename: the new path (RENAME_EXCHANGE: the other file)
+	std::string target;    // link: the existing file; symlink: the target as given
+	// "created", "truncated" (O_TRUNC at open), "append", "exchange", "noreplace",
+	// "whiteout", "by_fd", "nofollow", "implicit_close" (closed by exit, exec or dup2),
+	// "close_unobserved" (closed where no probe saw it), "path_truncated",
+	// "path_unreachable", "atime_now", "mtime_now"
+	std::vector<std::string> flags;
+	uint32_t mode = 0;     // chmod: the new mode; mkdir/create: the mode asked; else the file's mode
+	std::optional<uint32_t> old_mode;           // chmod: before, when known
+	uint32_t uid = UINT32_MAX, gid = UINT32_MAX; // chown: the new owner (UINT32_MAX: unchanged); else the file's
+	std::optional<uint32_t> old_uid, old_gid;   // chown: before, when known
+	std::optional<uint64_t> size_before, size_after;
+	uint64_t bytes_written = 0;                 // write: bytes written between open and close
+	uint64_t open_duration_ns = 0;              // write: from open to close
+	std::optional<int64_t> atime_ns, mtime_ns;  // utimes: the times set (ns since the epoch); absent: left as is
+	std::string sha256_before, sha256_after;    // regular files up to content.max_file_size; empty: unknown
+	std::string diff;                           // unified diff against the last content Linesman knew
+	bool diff_truncated = false;
+	std::string content_note;                   // why there is no diff: "secret: hashes only", "binary", ...
+	uint64_t inode = 0;
+	uint32_t dev = 0;                           // the kernel's dev_t: major << 20 | minor
+};
+
 struct LossDetails {
 	std::string where;      // "kernel_ringbuf", "userspace_queue", ...
 	std::string what;       // the event type lost, or "record"
@@ -142,7 +172,7 @@ struct Event {
 	EventType type = EventType::Agent;
 	Process process;
 	std::variant<std::monostate, ExecDetails, ExitDetails, RollupDetails, LossDetails, AgentDetails,
-		     NetDetails>
+		     NetDetails, FileDetails>
 	    details;
 };
 

@@ -44,10 +44,11 @@ std::string_view cstr(const char *s, size_t max)
 }
 
 // A span of the tail, or an error if it points outside the record.
-Result<std::string_view> span_of(std::span<const std::byte> tail, ls_span s, const char *field)
+Result<std::string_view> span_of(std::span<const std::byte> tail, ls_span s, const char *field,
+				 const char *record = "exec")
 {
 	if (size_t(s.off) + s.len > tail.size())
-		return Error("exec record: " + std::string(field) + " span [" + std::to_string(s.off) +
+		return Error(std::string(record) + " record: " + std::string(field) + " span [" + std::to_string(s.off) +
 			     ", +" + std::to_string(s.len) + ") exceeds the record tail (" +
 			     std::to_string(tail.size()) + " bytes)");
 	return std::string_view(reinterpret_cast<const char *>(tail.data()) + s.off, s.len);
@@ -135,6 +136,49 @@ Result<Record> decode_net(std::span<const std::byte> bytes)
 	return Record(std::move(r));
 }
 
+Result<Record> decode_file(std::span<const std::byte> bytes)
+{
+	if (bytes.size() < sizeof(ls_file_event))
+		return Error("file record too short: " + std::to_string(bytes.size()) + " bytes");
+	auto ev = load<ls_file_event>(bytes);
+	if (ev.op == 0 || ev.op >= LS_FILE_OP_MAX)
+		return Error("file record with unknown op " + std::to_string(ev.op));
+	auto tail = bytes.subspan(sizeof(ls_file_event));
+	auto path = span_of(tail, ev.path, "path", "file");
+	if (!path)
+		return path.error();
+	auto path2 = span_of(tail, ev.path2, "path2", "file");
+	if (!path2)
+		return path2.error();
+	FileRecord r;
+	r.hdr = header_of(ev.hdr);
+	r.op = FileRecord::Op(ev.op);
+	r.flags = ev.flags;
+	r.file_id = ev.file_id;
+	r.ino = ev.ino;
+	r.dev = ev.dev;
+	r.mode = ev.mode;
+	r.uid = ev.uid;
+	r.gid = ev.gid;
+	r.old_mode = ev.old_mode;
+	r.old_uid = ev.old_uid;
+	r.old_gid = ev.old_gid;
+	r.rename_flags = ev.rename_flags;
+	r.size_before = ev.size_before;
+	r.size_after = ev.size_after;
+	r.bytes = ev.bytes;
+	r.atime_ns = ev.atime_ns;
+	r.mtime_ns = ev.mtime_ns;
+	r.path = path.value();
+	r.path2 = path2.value();
+	return Record(std::move(r));
+}
+
+static_assert(int(FileRecord::Op::Open) == LS_FILE_OPEN && int(FileRecord::Op::Close) == LS_FILE_CLOSE &&
+		      int(FileRecord::Op::Rename) == LS_FILE_RENAME && int(FileRecord::Op::Utimes) == LS_FILE_UTIMES &&
+		      int(FileRecord::Op::Read) == LS_FILE_READ && LS_FILE_OP_MAX == 14,
+	      "FileRecord::Op follows enum ls_file_op");
+
 static_assert(int(NetRecord::Kind::Connect) == LS_EV_CONNECT && int(NetRecord::Kind::Udp) == LS_EV_UDP &&
 		      int(NetRecord::Kind::Close) == LS_EV_CLOSE && int(NetRecord::Kind::Socket) == LS_EV_SOCKET &&
 		      int(NetRecord::Kind::TcpSummary) == LS_EV_TCP_SUMMARY,
@@ -163,6 +207,18 @@ std::string tty_display_name(std::string_view name)
 	if (name.size() > 3 && name.substr(0, 3) == "pts" && name[3] >= '0' && name[3] <= '9')
 		return "pts/" + std::string(name.substr(3));
 	return std::string(name);
+}
+
+size_t record_kind(std::span<const std::byte> bytes)
+{
+	static_assert(LS_EV_TYPE_MAX <= kFileCloseKind, "kFileCloseKind must not be a record type");
+	if (bytes.size() < sizeof(ls_event_header))
+		return 0;
+	auto h = load<ls_event_header>(bytes);
+	if (h.type == LS_EV_FILE && bytes.size() >= sizeof(ls_file_event) &&
+	    load<ls_file_event>(bytes).op == LS_FILE_CLOSE)
+		return kFileCloseKind;
+	return h.type < kFileCloseKind ? h.type : 0;
 }
 
 Result<Record> decode(std::span<const std::byte> bytes)
@@ -201,6 +257,8 @@ Result<Record> decode(std::span<const std::byte> bytes)
 	case LS_EV_UDP:
 	case LS_EV_TCP_SUMMARY:
 		return decode_net(bytes);
+	case LS_EV_FILE:
+		return decode_file(bytes);
 	default:
 		return Error("unknown record type " + std::to_string(h.type));
 	}

@@ -15,6 +15,12 @@ namespace linesman::decode {
 
 Result<Record> decode(std::span<const std::byte> bytes);
 
+// What a record is, for loss accounting without decoding it: its kernel record
+// type (1 .. 15), kFileCloseKind for a file CLOSE record (each is one `write`
+// event), 0 when unreadable.
+inline constexpr size_t kFileCloseKind = 15;
+size_t record_kind(std::span<const std::byte> bytes);
+
 // Split a NUL-separated argv area (as in /proc/PID/cmdline) into arguments.
 // A trailing NUL does not start an empty argument.
 std::vector<std::string> split_argv(std::string_view area);

@@ -85,6 +85,28 @@ struct NetRecord {
 	uint64_t owner_at_ns = 0;
 };
 
-using Record = std::variant<ExecRecord, ForkRecord, ExitRecord, NetRecord>;
+// A file record: one of enum ls_file_op. Paths are as the kernel built them
+// (absolute; path operations' strings are not normalised yet).
+struct FileRecord {
+	enum class Op : uint16_t {
+		Open = 1, Close = 2, Truncate = 3, Rename = 4, Unlink = 5, Mkdir = 6, Rmdir = 7,
+		Link = 8, Symlink = 9, Chmod = 10, Chown = 11, Utimes = 12, Read = 13
+	};
+	Header hdr;
+	Op op = Op::Open;
+	uint32_t flags = 0; // enum ls_file_flags
+	uint64_t file_id = 0;
+	uint64_t ino = 0;
+	uint32_t dev = 0;
+	uint32_t mode = 0, uid = 0, gid = 0;
+	uint32_t old_mode = 0, old_uid = 0, old_gid = 0;
+	uint32_t rename_flags = 0;
+	uint64_t size_before = 0, size_after = 0;
+	uint64_t bytes = 0;
+	int64_t atime_ns = 0, mtime_ns = 0;
+	std::string path, path2;
+};
+
+using Record = std::variant<ExecRecord, ForkRecord, ExitRecord, NetRecord, FileRecord>;
 
 } // namespace linesman::decode

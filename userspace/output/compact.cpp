@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// format_compact: one line per event for a human on call. Everything the monitored host
-// controls (argv, paths, comm, user names) is escaped before it reaches the terminal: an
-// attacker's argv must not be able to move the cursor, recolour the line or reorder it.
+// format_compact: one line per event for a human on call (a file change's diff follows its
+// line, indented). Everything the monitored host controls (argv, paths, comm, user names, file
+// content) is escaped before it reaches the terminal: an attacker's argv must not be able to
+// move the cursor, recolour the line or reorder it.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "output/format.h"
 
@@ -42,6 +46,8 @@ std::string_view type_colour(EventType t)
 		// Packet and raw sockets: capture and crafted packets are what an intruder on a
 		// signalling host does.
 		return kAlarm;
+	case EventType::File:
+		return "\x1b[93m"; // bright yellow
 	}
 	return "";
 }
@@ -89,6 +95,18 @@ public:
 		return *this;
 	}
 	Line &reset() { return colour(kReset); }
+	// A line of untrusted content (a diff): escaped like text(), but tabs stay tabs, which
+	// indent as they did in the file and cannot move the cursor anywhere harmful.
+	Line &content(std::string_view s)
+	{
+		for (std::size_t tab; (tab = s.find('\t')) != std::string_view::npos;) {
+			escaped(s.substr(0, tab), false);
+			out_ += '\t';
+			s.remove_prefix(tab + 1);
+		}
+		escaped(s, false);
+		return *this;
+	}
 	std::string take() { return std::move(out_); }
 
 private:
@@ -446,6 +464,138 @@ void net_details(Line &l, EventType type, const Process &p, const NetDetails &d)
 		l.raw(" conn=").word(d.conn_id);
 	if (!p.container_id.empty())
 		l.raw("  container=").word(std::string_view(p.container_id).substr(0, 12));
+}
+
+// Octal permission bits, as chmod takes them: "0644", "4755".
+std::string mode_of(uint32_t mode)
+{
+	char buf[16];
+	snprintf(buf, sizeof(buf), "%04o", mode & 07777);
+	return buf;
+}
+
+// "0", "1000"; "?" when unknown or left unchanged (chown's -1).
+std::string id_of(std::optional<uint32_t> id)
+{
+	return id && *id != UINT32_MAX ? std::to_string(*id) : "?";
+}
+
+// A time a file was given, as UTC to the second: "2019-03-01T12:00:00Z". Backdated times
+// (timestomping) are the reason to look, so the date matters more than the time of day.
+std::string utc_of(int64_t ns)
+{
+	int64_t secs = ns / 1000000000 - (ns % 1000000000 < 0); // floor, for times before 1970
+	time_t t = static_cast<time_t>(secs);
+	struct tm tm {};
+	gmtime_r(&t, &tm);
+	char buf[48];
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return buf;
+}
+
+std::string_view short_hash(std::string_view sha256)
+{
+	return sha256.substr(0, 12);
+}
+
+void file_flags(Line &l, const std::vector<std::string> &f)
+{
+	if (f.empty())
+		return;
+	l.raw("  [");
+	for (std::size_t i = 0; i < f.size(); i++)
+		l.raw(i ? "," : "").text(f[i]);
+	l.raw("]");
+}
+
+// The diff's lines below the event line, two spaces in; + and - lines coloured as git does.
+// Lines before the first hunk ("--- a", "+++ b") are headers, not removed or added lines.
+void diff_lines(Line &l, std::string_view diff, bool truncated)
+{
+	bool in_hunk = false;
+	while (!diff.empty()) {
+		std::size_t nl = diff.find('\n');
+		std::string_view line = diff.substr(0, nl);
+		diff.remove_prefix(nl == std::string_view::npos ? diff.size() : nl + 1);
+		if (line.starts_with("@@"))
+			in_hunk = true;
+		std::string_view colour;
+		if (in_hunk || !(line.starts_with("+++") || line.starts_with("---"))) {
+			if (line.starts_with('+'))
+				colour = "\x1b[32m"; // green
+			else if (line.starts_with('-'))
+				colour = "\x1b[31m"; // red
+		}
+		l.raw("\n  ");
+		if (!colour.empty())
+			l.colour(colour).content(line).reset();
+		else
+			l.content(line);
+	}
+	if (truncated)
+		l.raw("\n  … (diff truncated)");
+}
+
+// write, create, rename, chmod, ...: what happened to which path, then what changed.
+void details(Line &l, const Process &p, const FileDetails &d)
+{
+	l.raw("pid=").num(p.pid).raw(" ");
+	identity(l, p);
+	l.raw(" ");
+	program(l, p);
+	l.raw(" ").word(d.op.empty() ? "?" : d.op).raw(" ").word(d.path);
+	bool exchange = std::find(d.flags.begin(), d.flags.end(), "exchange") != d.flags.end();
+	if (!d.new_path.empty())
+		l.raw(exchange ? " ↔ " : " → ").word(d.new_path);
+	if (!d.target.empty())
+		l.raw(" -> ").word(d.target);
+	if (d.old_mode || d.op == "chmod" || d.op == "create" || d.op == "mkdir") {
+		// A set-id bit that was not there before is how a backdoor shell is planted.
+		uint32_t gained = d.mode & ~d.old_mode.value_or(0) & 06000;
+		l.raw(" mode=");
+		if (d.old_mode)
+			l.raw(mode_of(*d.old_mode)).raw("→");
+		if (gained)
+			l.colour(kAlarm);
+		l.raw(mode_of(d.mode));
+		if (gained)
+			l.reset();
+	}
+	if (d.old_uid || d.old_gid) {
+		// chown leaves an id it is given as -1 unchanged: the old one carries over.
+		auto now = [](uint32_t id, std::optional<uint32_t> old) {
+			return id == UINT32_MAX ? old : std::optional<uint32_t>(id);
+		};
+		l.raw(" owner=").raw(id_of(d.old_uid)).raw(":").raw(id_of(d.old_gid)).raw("→");
+		l.raw(id_of(now(d.uid, d.old_uid))).raw(":").raw(id_of(now(d.gid, d.old_gid)));
+	} else if (d.op == "chown") {
+		l.raw(" owner=").raw(id_of(d.uid)).raw(":").raw(id_of(d.gid));
+	}
+	if (d.size_before && d.size_after)
+		l.raw(" size=").num(*d.size_before).raw("→").num(*d.size_after);
+	else if (d.size_before || d.size_after)
+		l.raw(" size=").num(d.size_before ? *d.size_before : *d.size_after);
+	if (d.bytes_written || d.op == "write")
+		l.raw(" wrote=").num(d.bytes_written);
+	if (d.open_duration_ns)
+		l.raw(" duration=").raw(duration_of(d.open_duration_ns));
+	if (d.atime_ns)
+		l.raw(" atime=").raw(utc_of(*d.atime_ns));
+	if (d.mtime_ns)
+		l.raw(" mtime=").raw(utc_of(*d.mtime_ns));
+	if (!d.sha256_before.empty() && !d.sha256_after.empty())
+		l.raw(" sha256=").word(short_hash(d.sha256_before)).raw("→").word(short_hash(d.sha256_after));
+	else if (!d.sha256_before.empty() || !d.sha256_after.empty())
+		l.raw(" sha256=").word(short_hash(d.sha256_before.empty() ? d.sha256_after : d.sha256_before));
+	file_flags(l, d.flags);
+	if (!d.content_note.empty())
+		l.raw("  note=").word(d.content_note);
+	origin(l, p);
+	if (!p.container_id.empty())
+		l.raw("  container=").word(std::string_view(p.container_id).substr(0, 12));
+	if (!d.diff.empty())
+		diff_lines(l, d.diff, d.diff_truncated);
 }
 
 // No details (or a type newer than this agent): the process alone.

@@ -22,22 +22,26 @@ inline constexpr uint32_t kSchemaVersion = 1;
 // One line, no trailing newline, e.g.
 // 09:34:15.123 exec    pid=4242 ppid=4100 root(0) /usr/bin/ls -la /tmp  cwd=/root  parent=/usr/bin/bash  ssh=alice@192.0.2.7:52144
 // 09:34:15.301 connect pid=4242 root(0) /usr/bin/curl 10.0.0.1:43122 -> 10.0.0.2:80 tcp established netns=4026531840 conn=9f3c2a7b01d4e6f8
-// Untrusted text (argv, paths, comm) is shown escaped: control characters, invalid UTF-8 and
-// bidi overrides never reach the terminal raw. `color` adds ANSI colours (callers pass true
-// only for a terminal).
+// 09:34:15.402 file    pid=4242 root(0) /usr/bin/vim.basic write /etc/ssh/sshd_config size=3021→3133 wrote=3133 sha256=9f86d081884c→60303ae22b99
+// A file event with a diff is followed by the diff's lines, each as "\n  " + the line.
+// Untrusted text (argv, paths, comm, file content) is shown escaped: control characters,
+// invalid UTF-8 and bidi overrides never reach the terminal raw. `color` adds ANSI colours
+// (callers pass true only for a terminal).
 std::string format_compact(const Event &ev, bool color);
 
 // One JSON object, no trailing newline. Keys are the proto field names in
 // lowerCamelCase (the proto3 JSON mapping); 64-bit integers are JSON numbers.
 // Beyond the schema: "type" and "rolledType" are the lowercase names ("exec", "connect"),
 // "time" is timeNs as RFC 3339 UTC, exec "flags" is an array of flag names. Every process field is
-// printed except "origin" when absent and "containerId" when empty. Invalid UTF-8 becomes
+// printed except "origin" when absent and "containerId" when empty; proto3 `optional` fields
+// (file "oldMode", "sizeBefore", ...) are printed only when present. Invalid UTF-8 becomes
 // U+FFFD, so the output is always valid JSON. `pretty` indents by two spaces over lines.
 std::string format_json(const Event &ev, bool pretty = false);
 
 // Conversion to the canonical protobuf message and back. The round trip is exact, except that
 // invalid UTF-8 in fields the schema types as `string` (agent-composed text) is replaced by
-// U+FFFD so the message always parses; `bytes` fields (argv, paths, comm, ifname) stay exact.
+// U+FFFD so the message always parses; `bytes` fields (argv, paths, comm, ifname, file diffs)
+// stay exact.
 void to_proto(const Event &ev, linesman::v1::Event *out);
 Event from_proto(const linesman::v1::Event &msg);
 

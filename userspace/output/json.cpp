@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -197,6 +198,13 @@ public:
 	void field(std::string_view k, T v)
 	{
 		key(k), number(v);
+	}
+	// A proto3 `optional` field: absent stays absent (no key), as the proto3 JSON mapping has it.
+	template <std::integral T>
+	void field(std::string_view k, const std::optional<T> &v)
+	{
+		if (v)
+			key(k), number(*v);
 	}
 	void field(std::string_view k, const std::vector<std::string> &v)
 	{
@@ -415,6 +423,37 @@ void write_details(JsonWriter &w, const NetDetails &d)
 	w.field("op", d.op);
 	w.field("ifindex", d.ifindex);
 	w.field("ifname", d.ifname);
+	w.end_object();
+}
+
+void write_details(JsonWriter &w, const FileDetails &d)
+{
+	w.key("file");
+	w.begin_object();
+	w.field("op", d.op);
+	w.field("path", d.path);
+	w.field("newPath", d.new_path);
+	w.field("target", d.target);
+	w.field("flags", d.flags);
+	w.field("mode", d.mode);
+	w.field("oldMode", d.old_mode);
+	w.field("uid", d.uid);
+	w.field("gid", d.gid);
+	w.field("oldUid", d.old_uid);
+	w.field("oldGid", d.old_gid);
+	w.field("sizeBefore", d.size_before);
+	w.field("sizeAfter", d.size_after);
+	w.field("bytesWritten", d.bytes_written);
+	w.field("openDurationNs", d.open_duration_ns);
+	w.field("atimeNs", d.atime_ns);
+	w.field("mtimeNs", d.mtime_ns);
+	w.field("sha256Before", d.sha256_before);
+	w.field("sha256After", d.sha256_after);
+	w.field("diff", d.diff);
+	w.field("diffTruncated", d.diff_truncated);
+	w.field("contentNote", d.content_note);
+	w.field("inode", d.inode);
+	w.field("dev", d.dev);
 	w.end_object();
 }
 

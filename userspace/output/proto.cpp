@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Event <-> linesman.v1.Event (userspace/proto/linesman/v1/event.proto), field for field.
+#include <optional>
+
 #include "linesman/v1/event.pb.h"
 #include "output/format.h"
 
@@ -21,7 +23,8 @@ static_assert(pb::EVENT_TYPE_CLOSE == int(EventType::Close));
 static_assert(pb::EVENT_TYPE_SOCKET == int(EventType::Socket));
 static_assert(pb::EVENT_TYPE_UDP == int(EventType::Udp));
 static_assert(pb::EVENT_TYPE_TCP_SUMMARY == int(EventType::TcpSummary));
-static_assert(pb::EventType_MAX == int(EventType::TcpSummary), "a schema EventType the agent lacks");
+static_assert(pb::EVENT_TYPE_FILE == int(EventType::File));
+static_assert(pb::EventType_MAX == int(EventType::File), "a schema EventType the agent lacks");
 static_assert(uint32_t(pb::EXEC_FLAG_SETUID) == kExecSetuid);
 static_assert(uint32_t(pb::EXEC_FLAG_SETGID) == kExecSetgid);
 static_assert(uint32_t(pb::EXEC_FLAG_DELETED) == kExecDeleted);
@@ -41,6 +44,7 @@ static_assert(pb::Event::kLoss == 15 + int(EventType::Loss));
 static_assert(pb::Event::kAgent == 15 + int(EventType::Agent));
 // The six network types share NetDetails, at the number of the lowest of them.
 static_assert(pb::Event::kNet == 15 + int(EventType::Connect));
+static_assert(pb::Event::kFile == 15 + int(EventType::File));
 
 // For `string` fields: a parser rejects the whole message on invalid UTF-8.
 std::string text(const std::string &s)
@@ -205,6 +209,78 @@ void details_to_proto(const NetDetails &d, pb::Event *m)
 	x->set_ifname(d.ifname); // bytes: exact
 }
 
+void details_to_proto(const FileDetails &d, pb::Event *m)
+{
+	pb::FileDetails *x = m->mutable_file();
+	x->set_op(text(d.op));
+	x->set_path(d.path);         // bytes: exact
+	x->set_new_path(d.new_path); // bytes: exact
+	x->set_target(d.target);     // bytes: exact
+	for (const auto &f : d.flags)
+		x->add_flags(text(f));
+	x->set_mode(d.mode);
+	if (d.old_mode)
+		x->set_old_mode(*d.old_mode);
+	x->set_uid(d.uid);
+	x->set_gid(d.gid);
+	if (d.old_uid)
+		x->set_old_uid(*d.old_uid);
+	if (d.old_gid)
+		x->set_old_gid(*d.old_gid);
+	if (d.size_before)
+		x->set_size_before(*d.size_before);
+	if (d.size_after)
+		x->set_size_after(*d.size_after);
+	x->set_bytes_written(d.bytes_written);
+	x->set_open_duration_ns(d.open_duration_ns);
+	if (d.atime_ns)
+		x->set_atime_ns(*d.atime_ns);
+	if (d.mtime_ns)
+		x->set_mtime_ns(*d.mtime_ns);
+	x->set_sha256_before(text(d.sha256_before));
+	x->set_sha256_after(text(d.sha256_after));
+	x->set_diff(d.diff); // bytes: the file's own content, any encoding
+	x->set_diff_truncated(d.diff_truncated);
+	x->set_content_note(text(d.content_note));
+	x->set_inode(d.inode);
+	x->set_dev(d.dev);
+}
+
+// proto3 `optional`: presence on the wire is presence in the event.
+template <typename T>
+std::optional<T> present(bool has, T value)
+{
+	return has ? std::optional<T>(value) : std::nullopt;
+}
+
+FileDetails file_from_proto(const pb::FileDetails &x)
+{
+	return FileDetails{.op = x.op(),
+			   .path = x.path(),
+			   .new_path = x.new_path(),
+			   .target = x.target(),
+			   .flags = {x.flags().begin(), x.flags().end()},
+			   .mode = x.mode(),
+			   .old_mode = present(x.has_old_mode(), x.old_mode()),
+			   .uid = x.uid(),
+			   .gid = x.gid(),
+			   .old_uid = present(x.has_old_uid(), x.old_uid()),
+			   .old_gid = present(x.has_old_gid(), x.old_gid()),
+			   .size_before = present(x.has_size_before(), x.size_before()),
+			   .size_after = present(x.has_size_after(), x.size_after()),
+			   .bytes_written = x.bytes_written(),
+			   .open_duration_ns = x.open_duration_ns(),
+			   .atime_ns = present(x.has_atime_ns(), x.atime_ns()),
+			   .mtime_ns = present(x.has_mtime_ns(), x.mtime_ns()),
+			   .sha256_before = x.sha256_before(),
+			   .sha256_after = x.sha256_after(),
+			   .diff = x.diff(),
+			   .diff_truncated = x.diff_truncated(),
+			   .content_note = x.content_note(),
+			   .inode = x.inode(),
+			   .dev = x.dev()};
+}
+
 void details_to_proto(std::monostate, pb::Event *) {}
 
 } // namespace
@@ -296,6 +372,9 @@ Event from_proto(const pb::Event &msg)
 					.ifname = x.ifname()};
 		break;
 	}
+	case pb::Event::kFile:
+		ev.details = file_from_proto(msg.file());
+		break;
 	case pb::Event::DETAILS_NOT_SET:
 		break; // no details, or details of a type newer than this agent
 	}

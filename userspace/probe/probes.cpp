@@ -65,6 +65,53 @@ constexpr ProgramInfo kPrograms[] = {
 	{"udp_egress", "cgroup_skb/egress", "udp", false, true},
 	{"udp_ingress", "cgroup_skb/ingress", "udp", false, true},
 	{"tcp_summary", "iter/task_file", "net", false, false, true},
+	{"file_openat", "tp/syscalls/sys_exit_openat", "file", false},
+	{"file_open", "tp/syscalls/sys_exit_open", "file", false},
+	{"file_creat", "tp/syscalls/sys_exit_creat", "file", false},
+	{"file_openat2", "tp/syscalls/sys_exit_openat2", "file", false},
+	{"file_close", "tp/syscalls/sys_enter_close", "file", false},
+	{"file_dup2", "tp/syscalls/sys_enter_dup2", "file", false},
+	{"file_dup3", "tp/syscalls/sys_enter_dup3", "file", false},
+	{"file_close_range", "tp/syscalls/sys_enter_close_range", "file", false},
+	{"file_task_exit", "tp_btf/sched_process_exit", "file", false},
+	{"file_task_exec", "tp_btf/sched_process_exec", "file", false},
+	{"file_unlink", "tp/syscalls/sys_exit_unlink", "file", false},
+	{"file_unlinkat", "tp/syscalls/sys_exit_unlinkat", "file", false},
+	{"file_rmdir", "tp/syscalls/sys_exit_rmdir", "file", false},
+	{"file_mkdir", "tp/syscalls/sys_exit_mkdir", "file", false},
+	{"file_mkdirat", "tp/syscalls/sys_exit_mkdirat", "file", false},
+	{"file_rename", "tp/syscalls/sys_exit_rename", "file", false},
+	{"file_renameat", "tp/syscalls/sys_exit_renameat", "file", false},
+	{"file_renameat2", "tp/syscalls/sys_exit_renameat2", "file", false},
+	{"file_link", "tp/syscalls/sys_exit_link", "file", false},
+	{"file_linkat", "tp/syscalls/sys_exit_linkat", "file", false},
+	{"file_symlink", "tp/syscalls/sys_exit_symlink", "file", false},
+	{"file_symlinkat", "tp/syscalls/sys_exit_symlinkat", "file", false},
+	{"file_chmod", "tp/syscalls/sys_exit_chmod", "file", false},
+	{"file_fchmodat", "tp/syscalls/sys_exit_fchmodat", "file", false},
+	{"file_fchmodat2", "tp/syscalls/sys_exit_fchmodat2", "file", false},
+	{"file_chown", "tp/syscalls/sys_exit_chown", "file", false},
+	{"file_lchown", "tp/syscalls/sys_exit_lchown", "file", false},
+	{"file_fchownat", "tp/syscalls/sys_exit_fchownat", "file", false},
+	{"file_truncate", "tp/syscalls/sys_exit_truncate", "file", false},
+	{"file_utimensat", "tp/syscalls/sys_exit_utimensat", "file", false},
+	{"file_futimesat", "tp/syscalls/sys_exit_futimesat", "file", false},
+	{"file_utimes", "tp/syscalls/sys_exit_utimes", "file", false},
+	{"file_utime", "tp/syscalls/sys_exit_utime", "file", false},
+	{"file_fchmod_enter", "tp/syscalls/sys_enter_fchmod", "file", false},
+	{"file_fchmod", "tp/syscalls/sys_exit_fchmod", "file", false},
+	{"file_fchown_enter", "tp/syscalls/sys_enter_fchown", "file", false},
+	{"file_fchown", "tp/syscalls/sys_exit_fchown", "file", false},
+	{"file_ftruncate_enter", "tp/syscalls/sys_enter_ftruncate", "file", false},
+	{"file_ftruncate", "tp/syscalls/sys_exit_ftruncate", "file", false},
+	{"file_write", "tp/syscalls/sys_exit_write", "file", false},
+	{"file_pwrite64", "tp/syscalls/sys_exit_pwrite64", "file", false},
+	{"file_writev", "tp/syscalls/sys_exit_writev", "file", false},
+	{"file_pwritev", "tp/syscalls/sys_exit_pwritev", "file", false},
+	{"file_pwritev2", "tp/syscalls/sys_exit_pwritev2", "file", false},
+	{"file_sendfile64", "tp/syscalls/sys_exit_sendfile64", "file", false},
+	{"file_copy_file_range", "tp/syscalls/sys_exit_copy_file_range", "file", false},
+	{"file_splice", "tp/syscalls/sys_exit_splice", "file", false},
 };
 
 // The cgroup-v2 mount: /sys/fs/cgroup on unified systems, /sys/fs/cgroup/unified
@@ -226,6 +273,8 @@ Result<std::unique_ptr<Probes>> Probes::load_and_attach(const LoadOptions &opts)
 	Status tracefs = ensure_tracefs();
 
 	for (const ProgramInfo &info : kPrograms) {
+		if (!opts.files && std::string_view(info.family) == "file")
+			continue; // files.enabled: false
 		Attachment a{info.name, info.hook, info.family, info.required, false, ""};
 		bpf_program *prog = bpf_object__find_program_by_name(p->skel_->obj, info.name);
 		if (!prog) {
@@ -322,6 +371,10 @@ Result<KernelCounters> Probes::counters() const
 		      {LS_CNT_CONN_TABLE_FULL, &c.conn_table_full},
 		      {LS_CNT_UDP_TABLE_FULL, &c.udp_table_full},
 		      {LS_CNT_UDP_OWNER_FULL, &c.udp_owner_full},
+		      {LS_CNT_RB_DROP_FILE, &c.dropped_file},
+		      {LS_CNT_RB_DROP_FILE_CLOSE, &c.dropped_file_close},
+		      {LS_CNT_FILE_TABLE_FULL, &c.file_table_full},
+		      {LS_CNT_FILE_PENDING_FULL, &c.file_pending_full},
 		      {LS_CNT_EMITTED, &c.emitted}};
 	for (auto &f : fields) {
 		auto v = sum(f.idx);
@@ -397,6 +450,95 @@ std::map<std::string, uint64_t> Probes::recursion_misses() const
 			out[bpf_program__name(prog)] = info.recursion_misses;
 	}
 	return out;
+}
+
+} // namespace linesman::probe
+
+namespace linesman::probe {
+
+Status Probes::set_file_watch(const FileWatchSet &set)
+{
+	std::lock_guard lock(mu_);
+	if (set.patterns.size() > LS_FILE_PATTERNS_MAX)
+		return Error("files.watch: " + std::to_string(set.patterns.size()) +
+			     " patterns (with aliases); the kernel filter holds " +
+			     std::to_string(LS_FILE_PATTERNS_MAX));
+	for (const auto &pat : set.patterns)
+		if (pat.empty() || pat.size() >= LS_FILE_PATTERN_LEN)
+			return Error("files.watch: pattern \"" + pat + "\" must be 1 .. " +
+				     std::to_string(LS_FILE_PATTERN_LEN - 1) + " bytes for the kernel filter");
+
+	int inodes_fd = bpf_map__fd(skel_->maps.file_watch_inodes);
+	std::map<FileWatchSet::Inode, uint32_t> want;
+	for (const auto &i : set.dirs)
+		want[i] |= LS_WATCH_SUBTREE;
+	for (const auto &i : set.sensitive)
+		want[i] |= LS_WATCH_SENSITIVE;
+	std::map<FileWatchSet::Inode, uint32_t> had;
+	for (const auto &i : file_watch_.dirs)
+		had[i] |= LS_WATCH_SUBTREE;
+	for (const auto &i : file_watch_.sensitive)
+		had[i] |= LS_WATCH_SENSITIVE;
+	for (const auto &[inode, flags] : want) {
+		ls_inode_key key{inode.ino, inode.dev, 0};
+		if (bpf_map_update_elem(inodes_fd, &key, &flags, BPF_ANY))
+			return Error::from_errno(errno, "writing the watched-inode map (" +
+							    std::to_string(want.size()) + " entries)");
+	}
+	for (const auto &[inode, flags] : had) {
+		if (want.count(inode))
+			continue;
+		ls_inode_key key{inode.ino, inode.dev, 0};
+		bpf_map_delete_elem(inodes_fd, &key);
+	}
+
+	// Patterns: shrink the count first, grow it last, so the kernel never reads
+	// a slot being rewritten beyond the count... except the one being replaced in
+	// place, which at worst mismatches for one operation.
+	auto *bss = skel_->bss;
+	uint32_t n = uint32_t(set.patterns.size());
+	if (n < bss->file_pattern_count)
+		bss->file_pattern_count = n;
+	int pat_fd = bpf_map__fd(skel_->maps.file_patterns);
+	for (uint32_t i = 0; i < n; ++i) {
+		ls_file_pattern p{};
+		p.len = uint32_t(set.patterns[i].size());
+		std::memcpy(p.pat, set.patterns[i].data(), p.len);
+		if (bpf_map_update_elem(pat_fd, &i, &p, BPF_ANY))
+			return Error::from_errno(errno, "writing the watched-pattern map");
+	}
+	bss->file_pattern_count = n;
+	bss->file_sensitive_reads = set.sensitive_reads ? 1 : 0;
+	file_watch_ = set;
+	return ok();
+}
+
+std::map<uint64_t, Probes::OpenFile> Probes::open_files() const
+{
+	std::map<uint64_t, OpenFile> out;
+	int fd = bpf_map__fd(skel_->maps.open_files);
+	uint64_t key = 0, next = 0;
+	uint64_t *prev = nullptr;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		ls_open_file v{};
+		if (bpf_map_lookup_elem(fd, &next, &v) == 0)
+			out[next] = OpenFile{v.bytes, v.tgid, v.fd};
+		key = next;
+		prev = &key;
+	}
+	return out;
+}
+
+std::optional<uint64_t> Probes::forget_open_file(uint64_t file_id)
+{
+	ls_open_file v{};
+	int fd = bpf_map__fd(skel_->maps.open_files);
+	if (bpf_map_lookup_elem(fd, &file_id, &v) != 0)
+		return std::nullopt;
+	if (bpf_map_delete_elem(fd, &file_id) != 0)
+		return std::nullopt; // the kernel finished it between the two calls
+	__sync_fetch_and_sub(&skel_->bss->file_open_tracked, 1);
+	return v.bytes;
 }
 
 } // namespace linesman::probe

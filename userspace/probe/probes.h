@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,21 @@ struct LoadOptions {
 	uint64_t wakeup_bytes = 256u << 10;
 	bool net_ignore_loopback = false;
 	std::vector<uint16_t> net_ignore_ports;
+	bool files = true;                  // attach the file family
 	bool verbose = false;               // libbpf debug output on stderr
+};
+
+// The file family's kernel-side filter (see bpf/file.bpf.c).
+struct FileWatchSet {
+	struct Inode {
+		uint64_t ino = 0;
+		uint32_t dev = 0; // the kernel's dev_t: major << 20 | minor
+		bool operator<(const Inode &o) const { return ino != o.ino ? ino < o.ino : dev < o.dev; }
+	};
+	std::vector<Inode> dirs;        // watched directories: everything below them
+	std::vector<Inode> sensitive;   // files whose opens for reading are reported
+	std::vector<std::string> patterns; // for path operations: absolute, `*`/`?` within a component
+	bool sensitive_reads = false;
 };
 
 struct Attachment {
@@ -42,6 +57,10 @@ struct KernelCounters {
 	uint64_t conn_table_full = 0; // TCP connections not tracked
 	uint64_t udp_table_full = 0;  // UDP packets not counted
 	uint64_t udp_owner_full = 0;  // UDP sockets without a recorded owner
+	uint64_t dropped_file = 0;       // file records other than CLOSE
+	uint64_t dropped_file_close = 0; // CLOSE records: each a lost write event
+	uint64_t file_table_full = 0;   // watched files opened for writing, not tracked
+	uint64_t file_pending_full = 0; // descriptor attribute changes not examined
 	uint64_t emitted = 0;
 };
 
@@ -66,6 +85,21 @@ public:
 	}
 	Result<KernelCounters> counters() const;
 
+	// Replace the file family's filter. Additions are written before removals,
+	// so a path watched before and after is never unwatched in between.
+	Status set_file_watch(const FileWatchSet &set);
+	// Watched files open for writing, as the kernel tracks them, by file_id.
+	struct OpenFile {
+		uint64_t bytes = 0; // written so far
+		uint32_t tgid = 0;  // the opener
+		int32_t fd = -1;    // its descriptor
+	};
+	std::map<uint64_t, OpenFile> open_files() const;
+	// Stop tracking a file the agent found closed without a CLOSE record (its
+	// last holder went where no probe sees). Returns the bytes counted, or
+	// nothing if the kernel finished it meanwhile.
+	std::optional<uint64_t> forget_open_file(uint64_t file_id);
+
 	// Emit a tcp_summary record for every open, tracked TCP connection.
 	Status run_tcp_summaries();
 
@@ -84,6 +118,7 @@ private:
 	std::vector<bpf_link *> links_;
 	bpf_link *tcp_iter_ = nullptr; // owned by links_
 	std::vector<Attachment> attachments_;
+	FileWatchSet file_watch_; // what the kernel holds now
 };
 
 } // namespace linesman::probe

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ringbuf/reader.h"
 
+#include "decode/decoder.h"
+
 #include <bpf/libbpf.h>
 
 #include <cerrno>
@@ -36,10 +38,8 @@ int Reader::on_record(void *ctx, void *data, size_t size) noexcept
 	} catch (const std::bad_alloc &) {
 		// fall through: counted as an overflow like a full queue
 	}
-	uint16_t type = 0;
-	if (size >= sizeof(type))
-		std::memcpy(&type, data, sizeof(type));
-	self->overflow_[type < kTypeSlots ? type : 0].fetch_add(1, std::memory_order_relaxed);
+	size_t kind = decode::record_kind({static_cast<const std::byte *>(data), size});
+	self->overflow_[kind < kTypeSlots ? kind : 0].fetch_add(1, std::memory_order_relaxed);
 	return 0;
 }
 

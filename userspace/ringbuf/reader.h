@@ -22,7 +22,7 @@ using RawRecord = std::vector<std::byte>;
 
 class Reader {
 public:
-	// Counts of records refused by a full queue, by kernel record type (index = type).
+	// Counts of records refused by a full queue, by decode::record_kind().
 	static constexpr size_t kTypeSlots = 16;
 
 	static Result<std::unique_ptr<Reader>> open(int ringbuf_map_fd, BoundedQueue<RawRecord> &queue);
