@@ -4,20 +4,36 @@
 Interleaves runs without and with the agent (A B A B ...), so that a noisy,
 shared machine affects both alike, and reports the median and spread of the
 per-pair throughput ratio (with / without). Writes build/bench/report.md.
+
+The file modes (open-watched, open-unwatched) run in a fresh tmpfs (an open on
+the ext4 root costs 100-200 us and would hide the sensor's cost), with the
+agent configured to watch and content-track only <tmpfs>/watched/.
 """
 import argparse
+import collections
+import contextlib
+import json
 import os
+import re
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
+FILE_MODES = {"open-watched": "watched", "open-unwatched": "unwatched"}
+OP_RE = re.compile(r'"file":\{"op":"([^"]*)"')
 
-def workload(binary, mode, seconds):
-    out = subprocess.run([binary, mode, str(seconds)], capture_output=True, text=True,
-                         check=True).stdout.split()
-    return float(out[3])
+
+def workload(binary, mode, seconds, workdir=None):
+    """Runs the workload; returns (ops, ops/s)."""
+    argv = [binary, mode, str(seconds)] + ([workdir] if workdir else [])
+    r = subprocess.run(argv, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited with {r.returncode}: {r.stderr.strip()}")
+    out = r.stdout.split()
+    return int(out[1]), float(out[3])
 
 
 def cpu_seconds(pid):
@@ -34,49 +50,162 @@ def peak_rss_kib(pid):
     return 0
 
 
+def count_events(path):
+    """File events by op, and loss events with the sum of their counts."""
+    ops = collections.Counter()
+    losses, lost = 0, 0
+    with open(path, errors="replace") as f:
+        for line in f:
+            if '"type":"file"' in line:
+                m = OP_RE.search(line)
+                ops[m.group(1) if m else "?"] += 1
+            elif '"type":"loss"' in line:
+                losses += 1
+                try:
+                    lost += int(json.loads(line).get("loss", {}).get("count", 0))
+                except ValueError:
+                    pass
+    return ops, losses, lost
+
+
+class Tmpfs:
+    """A fresh tmpfs with watched/ and unwatched/, unmounted on exit."""
+
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="linesman-bench-")
+        self.mounted = False
+
+    def __enter__(self):
+        try:
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m,mode=0755",
+                            "linesman-bench", self.path], check=True)
+            self.mounted = True
+            for sub in FILE_MODES.values():
+                os.mkdir(os.path.join(self.path, sub))
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        if self.mounted:
+            if subprocess.run(["umount", self.path]).returncode != 0:
+                subprocess.run(["umount", "-l", self.path])
+            self.mounted = False
+        try:
+            os.rmdir(self.path)
+        except OSError as e:
+            print(f"bench: could not remove {self.path}: {e}", file=sys.stderr)
+        return False
+
+
+def write_files_config(outdir, root):
+    watched = os.path.join(root, "watched") + "/"
+    path = os.path.join(outdir, "files.yaml")
+    with open(path, "w") as f:
+        f.write("# written by tests/bench/bench.py for the file modes\n"
+                "files:\n"
+                f"  watch: [{json.dumps(watched)}]\n"
+                "  content:\n"
+                f"    track: [{json.dumps(watched)}]\n")
+    return os.path.abspath(path)
+
+
+def start_agent(args, events_file, config):
+    if os.path.exists(events_file):
+        os.unlink(events_file)
+    cmd = [os.path.join(args.build, "linesmand"), "-o", "jsonl", "--output-file", events_file]
+    if config:
+        cmd += ["--config", config]
+    agent = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # wait for the start event: the probes are attached
+    deadline = time.time() + 10
+    while not (os.path.exists(events_file) and os.path.getsize(events_file) > 0):
+        if agent.poll() is not None:
+            raise RuntimeError(f"linesmand exited with {agent.returncode} at start: "
+                               f"{agent.stderr.read().decode(errors='replace').strip()}")
+        if time.time() > deadline:
+            stop_agent(agent)
+            raise RuntimeError("linesmand wrote no start event within 10 s")
+        time.sleep(0.05)
+    return agent
+
+
+def stop_agent(agent):
+    if agent.poll() is None:
+        agent.send_signal(signal.SIGTERM)
+        try:
+            agent.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            agent.kill()
+            agent.wait()
+    agent.stderr.close()
+
+
+def run_mode(args, binary, outdir, mode, tmpfs):
+    events_file = os.path.join(outdir, "events.jsonl")
+    workdir = config = None
+    if mode in FILE_MODES:
+        workdir = os.path.join(tmpfs.path, FILE_MODES[mode])
+        config = write_files_config(outdir, tmpfs.path)
+    ratios, base, withs = [], [], []
+    cpu = 0.0
+    peak = 0
+    ops_with = 0
+    file_ops = collections.Counter()
+    losses = lost = 0
+    for i in range(args.pairs):
+        print(f"\r{mode}: pair {i + 1}/{args.pairs}", end="", file=sys.stderr, flush=True)
+        _, a = workload(binary, mode, args.seconds, workdir)
+        agent = start_agent(args, events_file, config)
+        try:
+            cpu0 = cpu_seconds(agent.pid)
+            n, b = workload(binary, mode, args.seconds, workdir)
+            cpu += cpu_seconds(agent.pid) - cpu0
+            peak = max(peak, peak_rss_kib(agent.pid))
+        finally:
+            stop_agent(agent)
+        base.append(a)
+        withs.append(b)
+        ratios.append(b / a)
+        if workdir:
+            ops_with += n
+            f, l, c = count_events(events_file)
+            file_ops += f
+            losses += l
+            lost += c
+    print(file=sys.stderr)
+    med = statistics.median(ratios)
+    row = (mode, statistics.median(base), statistics.median(withs), med, min(ratios),
+           max(ratios), cpu / (sum(withs) * args.seconds) * 1e6, peak)
+    events = (mode, ops_with, file_ops, losses, lost) if workdir else None
+    return row, events
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--pairs", type=int, default=7)
     ap.add_argument("--seconds", type=float, default=3.0)
-    ap.add_argument("--modes", default="exec,connect,udp")
+    ap.add_argument("--modes", default="exec,open-unwatched,open-watched,connect,udp")
     args = ap.parse_args()
 
     binary = os.path.join(args.build, "tests", "bench", "workload")
     outdir = os.path.join(args.build, "bench")
     os.makedirs(outdir, exist_ok=True)
-    events_file = os.path.join(outdir, "events.jsonl")
-    rows = []
-    for mode in args.modes.split(","):
-        ratios, base, withs = [], [], []
-        cpu = 0.0
-        peak = 0
-        for i in range(args.pairs):
-            print(f"\r{mode}: pair {i + 1}/{args.pairs}", end="", file=sys.stderr, flush=True)
-            a = workload(binary, mode, args.seconds)
-            if os.path.exists(events_file):
-                os.unlink(events_file)
-            agent = subprocess.Popen([os.path.join(args.build, "linesmand"), "-o", "jsonl",
-                                      "--output-file", events_file],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            # wait for the start event: the probes are attached
-            deadline = time.time() + 10
-            while time.time() < deadline and not (os.path.exists(events_file) and
-                                                  os.path.getsize(events_file) > 0):
-                time.sleep(0.05)
-            cpu0 = cpu_seconds(agent.pid)
-            b = workload(binary, mode, args.seconds)
-            cpu += cpu_seconds(agent.pid) - cpu0
-            peak = max(peak, peak_rss_kib(agent.pid))
-            agent.send_signal(signal.SIGTERM)
-            agent.wait(timeout=30)
-            base.append(a)
-            withs.append(b)
-            ratios.append(b / a)
-        print(file=sys.stderr)
-        med = statistics.median(ratios)
-        rows.append((mode, statistics.median(base), statistics.median(withs), med,
-                     min(ratios), max(ratios), cpu / (sum(withs) * args.seconds) * 1e6, peak))
+    modes = args.modes.split(",")
+    rows, events = [], []
+    try:
+        with (Tmpfs() if any(m in FILE_MODES for m in modes)
+              else contextlib.nullcontext()) as tmpfs:
+            for mode in modes:
+                row, ev = run_mode(args, binary, outdir, mode, tmpfs)
+                rows.append(row)
+                if ev:
+                    events.append(ev)
+    except KeyboardInterrupt:
+        print("\nbench: interrupted", file=sys.stderr)
+        return 130
     host = os.uname()
     lines = [f"# Linesman benchmark — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", "",
              f"Machine: {host.nodename}, Linux {host.release}, {os.cpu_count()} CPUs. "
@@ -87,11 +216,25 @@ def main():
     for mode, a, b, med, lo, hi, cpu_per_m, peak in rows:
         lines.append(f"| {mode} | {a:,.0f} | {b:,.0f} | {med:.3f} | {lo:.3f}..{hi:.3f} "
                      f"| {cpu_per_m:.1f} | {peak / 1024:.1f} MiB |")
+    if events:
+        lines += ["", "File modes: open + write of 64 bytes + close in a tmpfs; the agent "
+                  "watches and content-tracks only `watched/`. Events summed over the runs "
+                  "with the agent.", "",
+                  "| mode | ops | file events | file events / ops | file events by op | loss events "
+                  "| lost (sum of counts) |",
+                  "|---|---|---|---|---|---|---|"]
+        for mode, ops, by_op, losses, lost in events:
+            total = sum(by_op.values())
+            detail = ", ".join(f"{k} {v:,}" for k, v in by_op.most_common()) or "—"
+            per_op = f"{total / ops:.3f}" if ops else "—"
+            lines.append(f"| {mode} | {ops:,} | {total:,} | {per_op} | {detail} | {losses:,} "
+                         f"| {lost:,} |")
     report = "\n".join(lines) + "\n"
     with open(os.path.join(outdir, "report.md"), "w") as f:
         f.write(report)
     print(report)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -5,7 +5,14 @@
 //   workload exec SECONDS      fork + execve(/bin/true) + wait
 //   workload connect SECONDS   TCP connect + accept + close on loopback
 //   workload udp SECONDS       sendto() of 64 bytes on loopback
+//   workload open-watched SECONDS DIR
+//   workload open-unwatched SECONDS DIR
+//                              open(DIR/f, O_WRONLY|O_CREAT|O_TRUNC) + write of
+//                              64 bytes + close; the two modes differ only in
+//                              whether the caller's DIR is watched by the agent
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -79,10 +86,34 @@ static int op_udp(void)
 		   : -1;
 }
 
+static char file_path[PATH_MAX];
+
+static int op_open(void)
+{
+	/* text (no NUL): the agent content-tracks the watched file as text */
+	static const char buf[] = "linesman benchmark workload: 64 bytes of text per write, one op\n";
+	_Static_assert(sizeof(buf) - 1 == 64, "64 bytes per write");
+	int fd = open(file_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, buf, sizeof(buf) - 1);
+	if (close(fd) != 0 || n != (ssize_t)sizeof(buf) - 1)
+		return -1;
+	return 0;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s exec|connect|udp SECONDS\n"
+		"       %s open-watched|open-unwatched SECONDS DIR\n",
+		prog, prog);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s exec|connect|udp SECONDS\n", argv[0]);
+	if (argc < 3) {
+		usage(argv[0]);
 		return 2;
 	}
 	int (*op)(void) = NULL;
@@ -92,11 +123,26 @@ int main(int argc, char **argv)
 		op = op_connect;
 	else if (strcmp(argv[1], "udp") == 0)
 		op = op_udp;
+	else if (strcmp(argv[1], "open-watched") == 0 || strcmp(argv[1], "open-unwatched") == 0)
+		op = op_open;
 	if (!op) {
-		fprintf(stderr, "workload: unknown mode %s (modes: exec, connect, udp)\n", argv[1]);
+		fprintf(stderr,
+			"workload: unknown mode %s (modes: exec, connect, udp, open-watched, "
+			"open-unwatched)\n",
+			argv[1]);
 		return 2;
 	}
-	if (op != op_exec && setup_net() != 0) {
+	if (argc != (op == op_open ? 4 : 3)) {
+		usage(argv[0]);
+		return 2;
+	}
+	if (op == op_open) {
+		int len = snprintf(file_path, sizeof(file_path), "%s/f", argv[3]);
+		if (len < 0 || (size_t)len >= sizeof(file_path)) {
+			fprintf(stderr, "workload: DIR too long\n");
+			return 2;
+		}
+	} else if (op != op_exec && setup_net() != 0) {
 		perror("workload: loopback sockets");
 		return 1;
 	}
