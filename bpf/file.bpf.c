@@ -75,6 +75,7 @@ struct {
 __u32 file_pattern_count = 0;   /* patterns in use, written by the agent */
 __u32 file_sensitive_reads = 0; /* report reads of LS_WATCH_SENSITIVE files */
 __s64 file_open_tracked = 0;    /* entries in open_files: 0 makes write/close hooks free */
+__u64 file_watch_gen = 0;       /* bumped when an answer in file_discarders may be stale */
 
 /* ---- kernel state ---- */
 
@@ -84,6 +85,33 @@ struct {
 	__type(key, __u64);
 	__type(value, struct ls_open_file);
 } open_files SEC(".maps");
+
+/*
+ * Directories known not to be below a watched one: the answer of the ancestor
+ * walk, cached per (directory, mount). An entry counts only while its
+ * generation is current and the dentry still names the same inode (ino and
+ * i_generation: a freed dentry can be reused for another directory). The
+ * generation moves on every rename (a directory may have moved below a watched
+ * one), every mount change, and every new watch set.
+ */
+struct discard_key {
+	__u64 dentry;
+	__u64 mnt;
+};
+
+struct discard_val {
+	__u64 gen;
+	__u64 ino;
+	__u32 igen;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct discard_key);
+	__type(value, struct discard_val);
+} file_discarders SEC(".maps");
 
 /* fchmod/fchown/ftruncate on a watched file: the old values, read at entry. */
 struct attr_old {
@@ -239,6 +267,29 @@ static __always_inline bool watch__covers(struct file *f)
 	ls->w.found = 0;
 	bpf_loop(LS_PATH_COMPONENTS_MAX, watch__step, NULL, 0);
 	return ls->w.found;
+}
+
+/* watch__covers() for a file opened for writing, through file_discarders. */
+static __always_inline bool watch__covers_cached(struct file *f)
+{
+	struct dentry *dir = BPF_CORE_READ(f, f_path.dentry, d_parent);
+	struct inode *dir_inode = BPF_CORE_READ(dir, d_inode);
+	struct discard_key k = {
+		.dentry = (__u64)dir,
+		.mnt = (__u64)BPF_CORE_READ(f, f_path.mnt),
+	};
+	struct discard_val now = {
+		.gen = file_watch_gen,
+		.ino = BPF_CORE_READ(dir_inode, i_ino),
+		.igen = BPF_CORE_READ(dir_inode, i_generation),
+	};
+	struct discard_val *v = bpf_map_lookup_elem(&file_discarders, &k);
+	if (v && v->gen == now.gen && v->ino == now.ino && v->igen == now.igen)
+		return false;
+	if (watch__covers(f))
+		return true;
+	bpf_map_update_elem(&file_discarders, &k, &now, BPF_ANY);
+	return false;
 }
 
 /* ---- records ---- */
@@ -514,7 +565,7 @@ static __always_inline int open__exit(long fd, __u64 oflags)
 			sensitive__read(f);
 		return 0;
 	}
-	if (!watch__covers(f))
+	if (!watch__covers_cached(f))
 		return 0;
 
 	__u64 key = (__u64)f;
@@ -847,6 +898,8 @@ static __always_inline int twopath__exit(long ret, __u16 op, long dfd, const cha
 {
 	if (ret != 0)
 		return 0;
+	if (op == LS_FILE_RENAME) /* a directory may have moved below a watched one */
+		__sync_fetch_and_add(&file_watch_gen, 1);
 	struct file_scratch *s = rec__begin(op);
 	if (!s)
 		return 0;
@@ -1008,6 +1061,21 @@ int file_truncate(struct syscall_trace_exit *ctx)
 	pathop__emit(s, AT_FDCWD, (const char *)ARG1(r), 0, NULL, false);
 	return 0;
 }
+
+/* A mount change can put a directory below a watched one: forget the cache. */
+#define MOUNT_EXIT(name)                                                  \
+	SEC("tp/syscalls/sys_exit_" #name)                                \
+	int file_##name(struct syscall_trace_exit *ctx)                   \
+	{                                                                 \
+		if (ctx->ret == 0)                                        \
+			__sync_fetch_and_add(&file_watch_gen, 1);         \
+		return 0;                                                 \
+	}
+
+MOUNT_EXIT(mount)
+MOUNT_EXIT(umount)
+MOUNT_EXIT(move_mount)
+MOUNT_EXIT(pivot_root)
 
 /* ---- timestamps ---- */
 

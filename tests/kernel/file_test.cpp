@@ -1177,3 +1177,48 @@ TEST_CASE("file: 10000 open/write/close cycles: every one reported or counted as
 	CHECK(writes + lost == uint64_t(kCycles));
 	CHECK(other == 0);
 }
+
+// The kernel caches "this directory is not watched" (file_discarders): a
+// directory moved below a watched one, by rename or by moving a mount, must
+// be watched at once, not when the cache entry ages out.
+TEST_CASE("file: a directory renamed into the watched tree is watched at once")
+{
+	auto &f = fim();
+	std::string outside = f.U + "/moving", inside = f.W + "/moved-in";
+	sh("mkdir -p " + outside);
+	// Two writes outside: the first caches the directory as unwatched.
+	in_child([&] {
+		return write_file((outside + "/f").c_str(), O_WRONLY | O_CREAT | O_TRUNC, "1\n") |
+		       write_file((outside + "/f").c_str(), O_WRONLY | O_TRUNC, "2\n");
+	});
+	uint64_t since = mark();
+	pid_t pid = in_child([&] {
+		if (rename(outside.c_str(), inside.c_str()) != 0)
+			return 1;
+		return write_file((inside + "/f").c_str(), O_WRONLY | O_TRUNC, "three\n");
+	});
+	auto wr = wait_file("write", inside + "/f", since);
+	REQUIRE(wr);
+	CHECK(wr->process.pid == uint32_t(pid));
+	CHECK(file_of(*wr).bytes_written == 6);
+	CHECK(file_of(*wr).size_after == 6u);
+}
+
+TEST_CASE("file: a mount moved into the watched tree is watched at once")
+{
+	auto &f = fim();
+	std::string outside = f.M + "/tmpfs-move", inside = f.W + "/mounted";
+	sh("mkdir -p " + outside + " " + inside + " && mount -t tmpfs lsm-move " + outside);
+	in_child([&] {
+		return write_file((outside + "/f").c_str(), O_WRONLY | O_CREAT | O_TRUNC, "1\n") |
+		       write_file((outside + "/f").c_str(), O_WRONLY | O_TRUNC, "2\n");
+	});
+	sh("mount --move " + outside + " " + inside);
+	uint64_t since = mark();
+	pid_t pid = in_child([&] { return write_file((inside + "/f").c_str(), O_WRONLY | O_TRUNC, "four\n"); });
+	auto wr = wait_file("write", inside + "/f", since);
+	sh("umount " + inside);
+	REQUIRE(wr);
+	CHECK(wr->process.pid == uint32_t(pid));
+	CHECK(file_of(*wr).bytes_written == 5);
+}

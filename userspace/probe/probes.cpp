@@ -104,6 +104,10 @@ constexpr ProgramInfo kPrograms[] = {
 	{"file_fchown", "tp/syscalls/sys_exit_fchown", "file", false},
 	{"file_ftruncate_enter", "tp/syscalls/sys_enter_ftruncate", "file", false},
 	{"file_ftruncate", "tp/syscalls/sys_exit_ftruncate", "file", false},
+	{"file_mount", "tp/syscalls/sys_exit_mount", "file", false},
+	{"file_umount", "tp/syscalls/sys_exit_umount", "file", false},
+	{"file_move_mount", "tp/syscalls/sys_exit_move_mount", "file", false},
+	{"file_pivot_root", "tp/syscalls/sys_exit_pivot_root", "file", false},
 	{"file_write", "tp/syscalls/sys_exit_write", "file", false},
 	{"file_pwrite64", "tp/syscalls/sys_exit_pwrite64", "file", false},
 	{"file_writev", "tp/syscalls/sys_exit_writev", "file", false},
@@ -509,6 +513,7 @@ Status Probes::set_file_watch(const FileWatchSet &set)
 	}
 	bss->file_pattern_count = n;
 	bss->file_sensitive_reads = set.sensitive_reads ? 1 : 0;
+	__sync_fetch_and_add(&bss->file_watch_gen, 1); // cached "not watched" answers may be wrong now
 	file_watch_ = set;
 	return ok();
 }
