@@ -497,3 +497,45 @@ TEST_CASE("config: network.summary is a duration within 1 s .. 1 h")
 	CHECK(Config{}.network.summary_s == 60);
 	CHECK(error_of("network:\n  summary: 0\n").find(":2: network.summary:") != std::string::npos);
 }
+
+TEST_CASE("config: files section")
+{
+	Config c = parsed("files:\n"
+			  "  watch: [/srv/switch/conf/, /opt/*/etc/]\n"
+			  "  rescan: 5m\n"
+			  "  sensitive_reads:\n    enabled: true\n    paths: [/etc/shadow, '/root/.ssh/id_*']\n"
+			  "  content:\n    track: [/srv/switch/conf/]\n    deny: ['*.pem']\n"
+			  "    max_file_size: 4096\n    memory_mib: 2\n");
+	CHECK(c.files.enabled);
+	CHECK(c.files.watch == std::vector<std::string>{"/srv/switch/conf/", "/opt/*/etc/"});
+	CHECK(c.files.rescan_s == 300);
+	CHECK(c.files.sensitive_reads.enabled);
+	CHECK(c.files.sensitive_reads.paths == std::vector<std::string>{"/etc/shadow", "/root/.ssh/id_*"});
+	CHECK(c.files.content.track == std::vector<std::string>{"/srv/switch/conf/"});
+	CHECK(c.files.content.deny == std::vector<std::string>{"*.pem"});
+	CHECK(c.files.content.max_file_size == 4096);
+	CHECK(c.files.content.memory_mib == 2);
+	CHECK_FALSE(parsed("files:\n  enabled: false\n").files.enabled);
+	CHECK(parsed("files:\n  watch: []\n").files.watch.empty());
+	CHECK(Config{}.files.watch.front() == "/etc/");
+}
+
+TEST_CASE("config: bad file patterns name the item and the reason")
+{
+	CHECK(error_of("files:\n  watch:\n    - /etc/\n    - /etc/passwd\n")
+		      .find(":4: files.watch[1]: '/etc/passwd' is not an absolute directory pattern") !=
+	      std::string::npos);
+	CHECK(error_of("files:\n  watch:\n    - /etc/ssh[12]/\n").find("files.watch[0]") != std::string::npos);
+	CHECK(error_of("files:\n  watch:\n    - /etc/ssh[12]/\n").find("only * and ?") != std::string::npos);
+	CHECK(error_of("files:\n  watch: [/etc/../x/]\n").find(":2: files.watch[0]:") != std::string::npos);
+	CHECK(error_of("files:\n  content:\n    deny: ['a/b']\n").find("files.content.deny[0]") !=
+	      std::string::npos);
+	CHECK(error_of("files:\n  content:\n    max_file_size: 100000000\n").find("files.content.max_file_size") !=
+	      std::string::npos);
+	CHECK(error_of("files:\n  rescan: 0\n").find(":2: files.rescan:") != std::string::npos);
+	std::string many = "files:\n  watch:\n";
+	for (int i = 0; i < 33; ++i)
+		many += "    - /d" + std::to_string(i) + "/\n";
+	CHECK(error_of(many).find("expected at most 32") != std::string::npos);
+	CHECK(error_of("files:\n  wach: []\n").find("files.wach: unknown key") != std::string::npos);
+}
