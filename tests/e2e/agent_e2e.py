@@ -134,6 +134,43 @@ class AgentTests(unittest.TestCase):
             self.assertEqual(len(exits), 1)
             self.assertEqual(exits[0]["exit"]["code"], 0)
 
+    def test_config_file_edit_as_jsonl_with_its_diff(self):
+        # A watched directory from a config file, an edit by sed -i (write a
+        # temporary file, rename it over the original): one rename event whose
+        # diff is the edit, as an operator's pipeline would receive it.
+        with tempfile.TemporaryDirectory(dir="/var/tmp") as d:
+            watched = os.path.join(d, "conf")
+            os.mkdir(watched)
+            conf = os.path.join(watched, "sshd_config")
+            with open(conf, "w") as f:
+                f.write("Port 22\nPermitRootLogin no\n")
+            cfg = os.path.join(d, "linesman.yaml")
+            with open(cfg, "w") as f:
+                f.write(f"files:\n  watch: [{watched}/]\n  content:\n    track: [{watched}/]\n")
+            out = os.path.join(d, "events.jsonl")
+            agent = Agent("--config", cfg, "-o", "jsonl", "--output-file", out)
+            self.assertTrue(wait_for(lambda: os.path.exists(out) and os.path.getsize(out) > 0),
+                            "no agent start event")
+            subprocess.run(["sed", "-i", "s/PermitRootLogin no/PermitRootLogin yes/", conf], check=True)
+
+            def renames():
+                return [e for e in read_jsonl(out)
+                        if e["type"] == "file" and e["file"]["op"] == "rename"
+                        and e["file"]["newPath"] == conf]
+            self.assertTrue(wait_for(renames), "no rename event for the sed -i edit")
+            rc, _, err = agent.stop()
+            self.assertEqual(rc, 0, err)
+            ev = renames()[0]
+            self.assertEqual(ev["process"]["exe"], "/usr/bin/sed")
+            self.assertEqual(ev["process"]["ppid"], os.getpid())
+            self.assertTrue(ev["file"]["path"].startswith(watched + "/sed"))
+            self.assertEqual(ev["file"]["diff"],
+                             f"--- a{conf}\n+++ b{conf}\n@@ -1,2 +1,2 @@\n Port 22\n"
+                             "-PermitRootLogin no\n+PermitRootLogin yes\n")
+            self.assertEqual(len(ev["file"]["sha256Before"]), 64)
+            self.assertNotEqual(ev["file"]["sha256Before"], ev["file"]["sha256After"])
+            self.assertEqual(ev["file"]["sizeAfter"], 28)
+
     def test_compact_output_on_stdout(self):
         agent = Agent()
         time.sleep(1.0)
