@@ -76,6 +76,11 @@ __u32 file_pattern_count = 0;   /* patterns in use, written by the agent */
 __u32 file_sensitive_reads = 0; /* report reads of LS_WATCH_SENSITIVE files */
 __s64 file_open_tracked = 0;    /* entries in open_files: 0 makes write/close hooks free */
 __u64 file_watch_gen = 0;       /* bumped when an answer in file_discarders may be stale */
+/* Watched mkdir/rename/symlink operations so far, and how many of them the
+ * agent's last watch set accounts for: while they differ, a directory the
+ * inode filter does not know yet may be watched (see open__exit). */
+__u64 file_dirs_changed = 0;
+__u64 file_dirs_resolved = 0;
 
 /* ---- kernel state ---- */
 
@@ -181,8 +186,9 @@ static __always_inline bool file__last_ref(struct file *f)
  * checks it once, where constants on the stack make it walk the iterations.
  */
 struct watch_walk {
-	struct dentry *d;
-	struct vfsmount *mnt;
+	struct dentry *d;     /* next dentry on the path the file was reached by */
+	struct vfsmount *mnt; /* its mount */
+	struct dentry *side;  /* next ancestor, inside its filesystem, of a bind-mounted directory */
 	__u32 found;
 };
 
@@ -222,35 +228,61 @@ static __always_inline struct loop_state *loop_state(void)
 	return bpf_map_lookup_elem(&file_loop_state, &zero);
 }
 
+static __always_inline bool watch__hit(struct dentry *d)
+{
+	struct ls_inode_key k = {};
+	k.ino = BPF_CORE_READ(d, d_inode, i_ino);
+	k.dev = BPF_CORE_READ(d, d_sb, s_dev);
+	__u32 *flags = bpf_map_lookup_elem(&file_watch_inodes, &k);
+	return flags && (*flags & LS_WATCH_SUBTREE);
+}
+
+/*
+ * One step up. The path the file was reached by goes from mount to mount as
+ * d_path does; at the root of a bind mount of a directory, that directory's own
+ * ancestors in its filesystem are visited too (the side chain): /etc/ssh bound
+ * at /mnt/ssh is still below /etc, and a directory bound into a watched one is
+ * below it.
+ */
 static long watch__step(__u32 i, void *unused)
 {
 	struct loop_state *ls = loop_state();
 	if (!ls)
 		return 1;
 	struct watch_walk *w = &ls->w;
+	if (w->side) {
+		struct dentry *side = w->side;
+		if (watch__hit(side)) {
+			w->found = 1;
+			return 1;
+		}
+		struct dentry *up = BPF_CORE_READ(side, d_parent);
+		w->side = up == side ? NULL : up;
+		return !w->d && !w->side;
+	}
 	struct dentry *d = w->d;
-	struct ls_inode_key k = {};
-	k.ino = BPF_CORE_READ(d, d_inode, i_ino);
-	k.dev = BPF_CORE_READ(d, d_sb, s_dev);
-	__u32 *flags = bpf_map_lookup_elem(&file_watch_inodes, &k);
-	if (flags && (*flags & LS_WATCH_SUBTREE)) {
+	if (!d)
+		return 1;
+	if (watch__hit(d)) {
 		w->found = 1;
 		return 1;
 	}
+	struct vfsmount *mnt = w->mnt;
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
-	if (parent != d) {
+	if (d != BPF_CORE_READ(mnt, mnt_root)) {
+		if (parent == d)
+			return 1; /* not in a mounted tree */
 		w->d = parent;
 		return 0;
 	}
-	/* The root of this superblock. When the mount shows the whole filesystem,
-	 * its mountpoint's ancestors are ours too (a tmpfs mounted under /etc). */
-	struct vfsmount *mnt = w->mnt;
-	if (BPF_CORE_READ(mnt, mnt_root) != d)
-		return 1;
+	if (parent != d)
+		w->side = parent; /* a bind mount of a directory */
 	struct mount *m = container_of(mnt, struct mount, mnt);
 	struct mount *parent_mnt = BPF_CORE_READ(m, mnt_parent);
-	if (parent_mnt == m)
-		return 1;
+	if (parent_mnt == m) {
+		w->d = NULL;
+		return !w->side;
+	}
 	w->d = BPF_CORE_READ(m, mnt_mountpoint);
 	w->mnt = &parent_mnt->mnt;
 	return 0;
@@ -264,6 +296,7 @@ static __always_inline bool watch__covers(struct file *f)
 		return false;
 	ls->w.d = BPF_CORE_READ(f, f_path.dentry);
 	ls->w.mnt = BPF_CORE_READ(f, f_path.mnt);
+	ls->w.side = NULL;
 	ls->w.found = 0;
 	bpf_loop(LS_PATH_COMPONENTS_MAX, watch__step, NULL, 0);
 	return ls->w.found;
@@ -565,8 +598,30 @@ static __always_inline int open__exit(long fd, __u64 oflags)
 			sensitive__read(f);
 		return 0;
 	}
-	if (!watch__covers_cached(f))
-		return 0;
+	struct file_scratch *s = NULL;
+	__u32 off = 0, path_walk_flags = 0;
+	if (!watch__covers_cached(f)) {
+		if (file_dirs_changed == file_dirs_resolved)
+			return 0;
+		/* A directory that matches the patterns was made, moved or linked
+		 * since the agent last resolved them (mkdir ~/.ssh && echo key >
+		 * ~/.ssh/authorized_keys): the path decides, and the file's
+		 * directory joins the inode filter now rather than at the rescan. */
+		s = rec__begin(LS_FILE_OPEN);
+		if (!s)
+			return 0;
+		path_walk_flags = rec__append_path(s, &off, &f->f_path);
+		if (!path__watched(0, off))
+			return 0;
+		struct inode *dir = BPF_CORE_READ(f, f_path.dentry, d_parent, d_inode);
+		struct ls_inode_key k = {
+			.ino = BPF_CORE_READ(dir, i_ino),
+			.dev = BPF_CORE_READ(dir, i_sb, s_dev),
+		};
+		__u32 subtree = LS_WATCH_SUBTREE;
+		if (bpf_map_update_elem(&file_watch_inodes, &k, &subtree, BPF_NOEXIST) == 0)
+			__sync_fetch_and_add(&file_watch_gen, 1); /* void the cache's "not watched" */
+	}
 
 	__u64 key = (__u64)f;
 	struct ls_open_file of = { .tgid = BPF_CORE_READ(task, tgid), .fd = fd };
@@ -578,9 +633,12 @@ static __always_inline int open__exit(long fd, __u64 oflags)
 		flags |= LS_FILE_F_UNTRACKED;
 	}
 
-	struct file_scratch *s = rec__begin(LS_FILE_OPEN);
-	if (!s)
-		return 0;
+	if (!s) {
+		s = rec__begin(LS_FILE_OPEN);
+		if (!s)
+			return 0;
+		path_walk_flags = rec__append_path(s, &off, &f->f_path);
+	}
 	struct inode *inode = BPF_CORE_READ(f, f_inode);
 	rec__inode(s, inode);
 	s->ev.file_id = key;
@@ -591,8 +649,7 @@ static __always_inline int open__exit(long fd, __u64 oflags)
 		flags |= LS_FILE_F_TRUNCATED;
 	if (oflags & O_APPEND)
 		flags |= LS_FILE_F_APPEND;
-	__u32 off = 0;
-	flags |= path_flags(rec__append_path(s, &off, &f->f_path), false);
+	flags |= path_flags(path_walk_flags, false);
 	s->ev.flags = flags;
 	s->ev.path.len = off;
 	rec__output(s, off);
@@ -640,23 +697,24 @@ static __always_inline int write__exit(long fd, long ret)
 	return 0;
 }
 
-#define WRITE_EXIT(name, fd_arg)                                          \
+/* @prog: the program's name, at most 15 bytes so that bpftool shows it whole */
+#define WRITE_EXIT(name, prog, fd_arg)                                    \
 	SEC("tp/syscalls/sys_exit_" #name)                                \
-	int file_##name(struct syscall_trace_exit *ctx)                   \
+	int prog(struct syscall_trace_exit *ctx)                          \
 	{                                                                 \
 		if (file_open_tracked <= 0 || ctx->ret <= 0)              \
 			return 0;                                         \
 		return write__exit(fd_arg(user_regs()), ctx->ret);        \
 	}
 
-WRITE_EXIT(write, ARG1)
-WRITE_EXIT(pwrite64, ARG1)
-WRITE_EXIT(writev, ARG1)
-WRITE_EXIT(pwritev, ARG1)
-WRITE_EXIT(pwritev2, ARG1)
-WRITE_EXIT(sendfile64, ARG1)
-WRITE_EXIT(copy_file_range, ARG3)
-WRITE_EXIT(splice, ARG3)
+WRITE_EXIT(write, file_write, ARG1)
+WRITE_EXIT(pwrite64, file_pwrite64, ARG1)
+WRITE_EXIT(writev, file_writev, ARG1)
+WRITE_EXIT(pwritev, file_pwritev, ARG1)
+WRITE_EXIT(pwritev2, file_pwritev2, ARG1)
+WRITE_EXIT(sendfile64, file_sendfile64, ARG1)
+WRITE_EXIT(copy_file_range, file_copyrange, ARG3)
+WRITE_EXIT(splice, file_splice, ARG3)
 
 /* The last reference to a tracked file goes: report its totals. @f is NULL
  * when the file is already gone (closed by exec), and the size is unknown. */
@@ -734,7 +792,7 @@ static long close_range__step(__u32 i, __u32 *first)
 }
 
 SEC("tp/syscalls/sys_enter_close_range")
-int file_close_range(struct syscall_trace_enter *ctx)
+int file_closerange(struct syscall_trace_enter *ctx)
 {
 	if (file_open_tracked <= 0 || (ctx->args[2] & CLOSE_RANGE_CLOEXEC))
 		return 0;
@@ -833,6 +891,8 @@ static __always_inline void pathop__emit(struct file_scratch *s, long dfd, const
 	}
 	if (!watched)
 		return;
+	if (s->ev.op == LS_FILE_MKDIR || s->ev.op == LS_FILE_RENAME || s->ev.op == LS_FILE_SYMLINK)
+		__sync_fetch_and_add(&file_dirs_changed, 1); /* maybe a new watched directory */
 	s->ev.flags |= flags;
 	rec__output(s, off);
 }
@@ -1229,7 +1289,7 @@ static __always_inline struct file_scratch *attr__exit(long ret, __u16 op, long 
 }
 
 SEC("tp/syscalls/sys_enter_fchmod")
-int file_fchmod_enter(struct syscall_trace_enter *ctx)
+int file_fchmod_in(struct syscall_trace_enter *ctx)
 {
 	return attr__enter(ctx->args[0]);
 }
@@ -1248,7 +1308,7 @@ int file_fchmod(struct syscall_trace_exit *ctx)
 }
 
 SEC("tp/syscalls/sys_enter_fchown")
-int file_fchown_enter(struct syscall_trace_enter *ctx)
+int file_fchown_in(struct syscall_trace_enter *ctx)
 {
 	return attr__enter(ctx->args[0]);
 }
@@ -1268,7 +1328,7 @@ int file_fchown(struct syscall_trace_exit *ctx)
 }
 
 SEC("tp/syscalls/sys_enter_ftruncate")
-int file_ftruncate_enter(struct syscall_trace_enter *ctx)
+int file_ftrunc_in(struct syscall_trace_enter *ctx)
 {
 	return attr__enter(ctx->args[0]);
 }

@@ -62,7 +62,7 @@ std::string slurp(const std::string &path)
 // The sensor's own environment: a watched directory W, unwatched siblings U
 // (operations that must give no event), M (mount points) and T (scratch).
 struct Fim {
-	std::string base, W, U, M, T;
+	std::string base, W, U, M, T, H; // H/*/.ssh/ is watched: a glob over directories made later
 	std::unique_ptr<Collector> c;
 
 	Fim()
@@ -74,7 +74,8 @@ struct Fim {
 		U = base + "/U";
 		M = base + "/M";
 		T = base + "/T";
-		for (const auto &d : {W, U, M, T, W + "/creds", W + "/edit", W + "/attr"})
+		H = base + "/H";
+		for (const auto &d : {W, U, M, T, H, W + "/creds", W + "/edit", W + "/attr"})
 			REQUIRE(mkdir(d.c_str(), 0755) == 0);
 		// Files present at start are baselined: their later changes diff against this.
 		put(W + "/edit/conf", "alpha\nbeta\ngamma\ndelta\n");
@@ -100,7 +101,7 @@ struct Fim {
 		put(W + "/creds/other", "public\n");
 
 		agent::Config cfg = test_config();
-		cfg.files.watch = {W + "/"};
+		cfg.files.watch = {W + "/", H + "/*/.ssh/"};
 		cfg.files.rescan_s = 1;
 		cfg.files.content.track = {W + "/"};
 		cfg.files.sensitive_reads.enabled = true;
@@ -110,7 +111,8 @@ struct Fim {
 	~Fim()
 	{
 		c.reset();
-		std::system(("umount -l " + M + "/bind 2>/dev/null; rm -rf " + base).c_str());
+		std::system(("umount -l " + M + "/bind 2>/dev/null; umount -l " + W + "/bound-in 2>/dev/null; rm -rf " +
+			     base).c_str());
 	}
 };
 
@@ -1221,4 +1223,47 @@ TEST_CASE("file: a mount moved into the watched tree is watched at once")
 	REQUIRE(wr);
 	CHECK(wr->process.pid == uint32_t(pid));
 	CHECK(file_of(*wr).bytes_written == 5);
+}
+
+// The watch names /H/*/.ssh/; bob's .ssh does not exist until the trigger makes
+// it and writes a key in the same breath, well within the 1 s rescan period.
+TEST_CASE("file: a watched directory made just now is watched from its first write")
+{
+	auto &f = fim();
+	std::string ssh = f.H + "/bob/.ssh", keys = ssh + "/authorized_keys";
+	uint64_t since = mark();
+	pid_t pid = in_child([&] {
+		if (mkdir((f.H + "/bob").c_str(), 0755) != 0 || mkdir(ssh.c_str(), 0700) != 0)
+			return 1;
+		return write_file(keys.c_str(), O_WRONLY | O_CREAT | O_EXCL, "ssh-ed25519 AAAA intruder\n", 0600);
+	});
+	auto mk = wait_file("mkdir", ssh, since);
+	REQUIRE(mk);
+	CHECK(file_of(*mk).mode == 0700);
+	auto cr = wait_file("create", keys, since);
+	REQUIRE(cr);
+	CHECK(cr->process.pid == uint32_t(pid));
+	CHECK(file_of(*cr).mode == 0600);
+	auto wr = wait_file("write", keys, since);
+	REQUIRE(wr);
+	CHECK(wr->process.pid == uint32_t(pid));
+	CHECK(file_of(*wr).bytes_written == 26);
+	CHECK(file_of(*wr).size_after == 26u);
+	// The parent made by the same trigger is not watched: no event names it.
+	for (const Event &e : files_between(since, wr->seq))
+		CHECK(file_of(e).path != f.H + "/bob");
+}
+
+TEST_CASE("file: an unwatched directory bind-mounted into the watched one is watched there")
+{
+	auto &f = fim();
+	std::string src = f.U + "/bind-src", dst = f.W + "/bound-in";
+	sh("mkdir -p " + src + " " + dst + " && mount --bind " + src + " " + dst);
+	uint64_t since = mark();
+	pid_t pid = in_child([&] { return write_file((dst + "/f").c_str(), O_WRONLY | O_CREAT | O_TRUNC, "via bind\n"); });
+	auto wr = wait_file("write", dst + "/f", since);
+	sh("umount " + dst);
+	REQUIRE(wr);
+	CHECK(wr->process.pid == uint32_t(pid));
+	CHECK(file_of(*wr).bytes_written == 9);
 }

@@ -119,10 +119,11 @@ Status Sensor::Impl::apply_watch()
 {
 	fim::WatchConfig wc{cfg.files.watch, cfg.files.sensitive_reads.paths,
 			    cfg.files.sensitive_reads.enabled};
+	uint64_t dirs_changed = probes->file_dirs_changed(); // before looking at the filesystem
 	auto r = fim::resolve_watch(wc);
 	if (!r)
 		return r.error();
-	if (auto st = probes->set_file_watch(r->kernel); !st)
+	if (auto st = probes->set_file_watch(r->kernel, dirs_changed); !st)
 		return st.error();
 	files->set_watch(r->patterns);
 	if (pipeline)

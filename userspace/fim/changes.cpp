@@ -138,6 +138,7 @@ std::vector<FileChanges::Change> FileChanges::on_open(const decode::FileRecord &
 		opens_[r.file_id] = Open{r.path, r.hdr, r.ino, r.dev, r.flags, r.size_before};
 	if (!(r.flags & LS_FILE_F_CREATED))
 		return {};
+	rescan_ = true; // maybe a file on the sensitive-read list, created anew
 	Change c;
 	c.actor = r.hdr;
 	c.ktime_ns = r.hdr.ktime_ns;
@@ -254,7 +255,7 @@ std::vector<FileChanges::Change> FileChanges::on_record(const decode::FileRecord
 			add_flag(d, "noreplace");
 		if (r.rename_flags & kRenameWhiteout)
 			add_flag(d, "whiteout");
-		FileMeta moved = content_.meta(d.path);
+		FileMeta replaced = content_.meta(d.new_path);
 		if (r.rename_flags & kRenameExchange) {
 			// Each name now holds the other's content: diff new_path against
 			// what it held, and refresh what is known of path.
@@ -269,8 +270,17 @@ std::vector<FileChanges::Change> FileChanges::on_record(const decode::FileRecord
 				content_.forget(d.path);
 			describe_content(d, d.new_path);
 		}
-		if (!moved.exists)
-			rescan_ = true; // not a file Linesman knew: maybe a directory, re-resolve the watch
+		// An atomic replace can change the mode or owner without a chmod (sed -i
+		// sets its temporary file's ACL with fsetxattr): show them when they did.
+		if (replaced.exists && d.size_after) {
+			if ((replaced.mode & 07777) != d.mode)
+				d.old_mode = replaced.mode & 07777;
+			if (replaced.uid != d.uid || replaced.gid != d.gid) {
+				d.old_uid = replaced.uid;
+				d.old_gid = replaced.gid;
+			}
+		}
+		rescan_ = true; // a directory may have moved, a sensitive file been replaced
 		break;
 	}
 	case Op::Unlink: {

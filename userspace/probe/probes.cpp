@@ -72,7 +72,7 @@ constexpr ProgramInfo kPrograms[] = {
 	{"file_close", "tp/syscalls/sys_enter_close", "file", false},
 	{"file_dup2", "tp/syscalls/sys_enter_dup2", "file", false},
 	{"file_dup3", "tp/syscalls/sys_enter_dup3", "file", false},
-	{"file_close_range", "tp/syscalls/sys_enter_close_range", "file", false},
+	{"file_closerange", "tp/syscalls/sys_enter_close_range", "file", false},
 	{"file_task_exit", "tp_btf/sched_process_exit", "file", false},
 	{"file_task_exec", "tp_btf/sched_process_exec", "file", false},
 	{"file_unlink", "tp/syscalls/sys_exit_unlink", "file", false},
@@ -98,11 +98,11 @@ constexpr ProgramInfo kPrograms[] = {
 	{"file_futimesat", "tp/syscalls/sys_exit_futimesat", "file", false},
 	{"file_utimes", "tp/syscalls/sys_exit_utimes", "file", false},
 	{"file_utime", "tp/syscalls/sys_exit_utime", "file", false},
-	{"file_fchmod_enter", "tp/syscalls/sys_enter_fchmod", "file", false},
+	{"file_fchmod_in", "tp/syscalls/sys_enter_fchmod", "file", false},
 	{"file_fchmod", "tp/syscalls/sys_exit_fchmod", "file", false},
-	{"file_fchown_enter", "tp/syscalls/sys_enter_fchown", "file", false},
+	{"file_fchown_in", "tp/syscalls/sys_enter_fchown", "file", false},
 	{"file_fchown", "tp/syscalls/sys_exit_fchown", "file", false},
-	{"file_ftruncate_enter", "tp/syscalls/sys_enter_ftruncate", "file", false},
+	{"file_ftrunc_in", "tp/syscalls/sys_enter_ftruncate", "file", false},
 	{"file_ftruncate", "tp/syscalls/sys_exit_ftruncate", "file", false},
 	{"file_mount", "tp/syscalls/sys_exit_mount", "file", false},
 	{"file_umount", "tp/syscalls/sys_exit_umount", "file", false},
@@ -114,7 +114,7 @@ constexpr ProgramInfo kPrograms[] = {
 	{"file_pwritev", "tp/syscalls/sys_exit_pwritev", "file", false},
 	{"file_pwritev2", "tp/syscalls/sys_exit_pwritev2", "file", false},
 	{"file_sendfile64", "tp/syscalls/sys_exit_sendfile64", "file", false},
-	{"file_copy_file_range", "tp/syscalls/sys_exit_copy_file_range", "file", false},
+	{"file_copyrange", "tp/syscalls/sys_exit_copy_file_range", "file", false},
 	{"file_splice", "tp/syscalls/sys_exit_splice", "file", false},
 };
 
@@ -460,7 +460,12 @@ std::map<std::string, uint64_t> Probes::recursion_misses() const
 
 namespace linesman::probe {
 
-Status Probes::set_file_watch(const FileWatchSet &set)
+uint64_t Probes::file_dirs_changed() const
+{
+	return __atomic_load_n(&skel_->bss->file_dirs_changed, __ATOMIC_ACQUIRE);
+}
+
+Status Probes::set_file_watch(const FileWatchSet &set, uint64_t dirs_changed_before)
 {
 	std::lock_guard lock(mu_);
 	if (set.patterns.size() > LS_FILE_PATTERNS_MAX)
@@ -473,32 +478,33 @@ Status Probes::set_file_watch(const FileWatchSet &set)
 				     std::to_string(LS_FILE_PATTERN_LEN - 1) + " bytes for the kernel filter");
 
 	int inodes_fd = bpf_map__fd(skel_->maps.file_watch_inodes);
-	std::map<FileWatchSet::Inode, uint32_t> want;
+	std::map<std::pair<uint64_t, uint32_t>, uint32_t> want;
 	for (const auto &i : set.dirs)
-		want[i] |= LS_WATCH_SUBTREE;
+		want[{i.ino, i.dev}] |= LS_WATCH_SUBTREE;
 	for (const auto &i : set.sensitive)
-		want[i] |= LS_WATCH_SENSITIVE;
-	std::map<FileWatchSet::Inode, uint32_t> had;
-	for (const auto &i : file_watch_.dirs)
-		had[i] |= LS_WATCH_SUBTREE;
-	for (const auto &i : file_watch_.sensitive)
-		had[i] |= LS_WATCH_SENSITIVE;
+		want[{i.ino, i.dev}] |= LS_WATCH_SENSITIVE;
 	for (const auto &[inode, flags] : want) {
-		ls_inode_key key{inode.ino, inode.dev, 0};
+		ls_inode_key key{inode.first, inode.second, 0};
 		if (bpf_map_update_elem(inodes_fd, &key, &flags, BPF_ANY))
 			return Error::from_errno(errno, "writing the watched-inode map (" +
 							    std::to_string(want.size()) + " entries)");
 	}
-	for (const auto &[inode, flags] : had) {
-		if (want.count(inode))
-			continue;
-		ls_inode_key key{inode.ino, inode.dev, 0};
-		bpf_map_delete_elem(inodes_fd, &key);
+	// Then drop what is no longer wanted, including the directories the kernel
+	// added itself between two resolutions (the new set has them if they match).
+	std::vector<ls_inode_key> stale;
+	ls_inode_key key{}, next{};
+	ls_inode_key *prev = nullptr;
+	while (bpf_map_get_next_key(inodes_fd, prev, &next) == 0) {
+		if (!want.count({next.ino, next.dev}))
+			stale.push_back(next);
+		key = next;
+		prev = &key;
 	}
+	for (const auto &k : stale)
+		bpf_map_delete_elem(inodes_fd, &k);
 
-	// Patterns: shrink the count first, grow it last, so the kernel never reads
-	// a slot being rewritten beyond the count... except the one being replaced in
-	// place, which at worst mismatches for one operation.
+	// Patterns: shrink the count first, grow it last; a slot rewritten in place
+	// can mismatch for the one operation that reads it meanwhile.
 	auto *bss = skel_->bss;
 	uint32_t n = uint32_t(set.patterns.size());
 	if (n < bss->file_pattern_count)
@@ -514,7 +520,7 @@ Status Probes::set_file_watch(const FileWatchSet &set)
 	bss->file_pattern_count = n;
 	bss->file_sensitive_reads = set.sensitive_reads ? 1 : 0;
 	__sync_fetch_and_add(&bss->file_watch_gen, 1); // cached "not watched" answers may be wrong now
-	file_watch_ = set;
+	__atomic_store_n(&bss->file_dirs_resolved, dirs_changed_before, __ATOMIC_RELEASE);
 	return ok();
 }
 

@@ -85,9 +85,13 @@ public:
 	}
 	Result<KernelCounters> counters() const;
 
+	// Watched mkdir/rename/symlink operations the kernel has seen so far. Read
+	// it before resolving a watch set and pass it to set_file_watch: until the
+	// kernel's count moves past it, opens also check paths against the patterns.
+	uint64_t file_dirs_changed() const;
 	// Replace the file family's filter. Additions are written before removals,
 	// so a path watched before and after is never unwatched in between.
-	Status set_file_watch(const FileWatchSet &set);
+	Status set_file_watch(const FileWatchSet &set, uint64_t dirs_changed_before);
 	// Watched files open for writing, as the kernel tracks them, by file_id.
 	struct OpenFile {
 		uint64_t bytes = 0; // written so far
@@ -118,7 +122,6 @@ private:
 	std::vector<bpf_link *> links_;
 	bpf_link *tcp_iter_ = nullptr; // owned by links_
 	std::vector<Attachment> attachments_;
-	FileWatchSet file_watch_; // what the kernel holds now
 };
 
 } // namespace linesman::probe
