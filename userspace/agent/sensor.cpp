@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "agent/pipeline.h"
 #include "common/clock.h"
@@ -109,6 +110,10 @@ struct Sensor::Impl {
 	void pipeline_loop();
 	void report_losses();
 	void tick(uint64_t now, bool final = false); // final: after detach, no summaries
+	void apply_reload(Result<Config> next);
+
+	std::mutex reload_mu;
+	std::optional<Result<Config>> pending_reload; // set by reload(), taken by the pipeline thread
 	Status apply_watch();
 	void reap_open_files(uint64_t now);
 };
@@ -237,8 +242,105 @@ void Sensor::Impl::report_losses()
 	}
 }
 
+// Which keys differ, by the names the configuration file uses.
+static std::vector<std::string> changed_keys(const Config &a, const Config &b)
+{
+	std::vector<std::string> out;
+	auto diff = [&](bool differs, const char *key) {
+		if (differs)
+			out.emplace_back(key);
+	};
+	diff(a.host != b.host, "host");
+	diff(a.output.format != b.output.format || a.output.path != b.output.path ||
+		     a.output.color != b.output.color,
+	     "output");
+	diff(a.exec.argv_max != b.exec.argv_max, "exec.argv_max");
+	diff(a.rollup.enabled != b.rollup.enabled || a.rollup.threshold != b.rollup.threshold ||
+		     a.rollup.window_s != b.rollup.window_s || a.rollup.max_keys != b.rollup.max_keys,
+	     "rollup");
+	diff(a.process_cache.max_entries != b.process_cache.max_entries ||
+		     a.process_cache.exit_grace_s != b.process_cache.exit_grace_s,
+	     "process_cache");
+	diff(a.ring_buffer.size_mib != b.ring_buffer.size_mib || a.ring_buffer.wakeup_kib != b.ring_buffer.wakeup_kib ||
+		     a.ring_buffer.poll_ms != b.ring_buffer.poll_ms || a.ring_buffer.queue_events != b.ring_buffer.queue_events,
+	     "ring_buffer");
+	diff(a.network.ignore_loopback != b.network.ignore_loopback ||
+		     a.network.ignore_ports != b.network.ignore_ports,
+	     "network filters");
+	diff(a.network.summary_s != b.network.summary_s, "network.summary");
+	diff(a.files.enabled != b.files.enabled, "files.enabled");
+	diff(a.files.watch != b.files.watch || a.files.sensitive_reads.enabled != b.files.sensitive_reads.enabled ||
+		     a.files.sensitive_reads.paths != b.files.sensitive_reads.paths,
+	     "files watch");
+	diff(a.files.rescan_s != b.files.rescan_s, "files.rescan");
+	diff(a.files.content.track != b.files.content.track || a.files.content.deny != b.files.content.deny ||
+		     a.files.content.max_file_size != b.files.content.max_file_size ||
+		     a.files.content.memory_mib != b.files.content.memory_mib,
+	     "files.content");
+	diff(a.heartbeat_s != b.heartbeat_s, "heartbeat");
+	return out;
+}
+
+void Sensor::Impl::apply_reload(Result<Config> next)
+{
+	if (!next) {
+		pipeline->on_agent("reload", "configuration not reloaded: " + next.error().what() +
+						     "; the running configuration stays in force");
+		return;
+	}
+	const Config &n = next.value();
+	std::vector<std::string> applied, restart;
+	for (const std::string &key : changed_keys(cfg, n)) {
+		Status st = ok();
+		if (key == "network filters") {
+			st = probes->set_net_filter(n.network.ignore_loopback, n.network.ignore_ports);
+			if (st) {
+				cfg.network.ignore_loopback = n.network.ignore_loopback;
+				cfg.network.ignore_ports = n.network.ignore_ports;
+			}
+		} else if (key == "network.summary") {
+			cfg.network.summary_s = n.network.summary_s;
+		} else if (key == "heartbeat") {
+			cfg.heartbeat_s = n.heartbeat_s;
+		} else if (key == "files.rescan" && files) {
+			cfg.files.rescan_s = n.files.rescan_s;
+		} else if (key == "files watch" && files) {
+			Config::Files old = cfg.files;
+			cfg.files.watch = n.files.watch;
+			cfg.files.sensitive_reads = n.files.sensitive_reads;
+			st = apply_watch();
+			if (!st)
+				cfg.files = old; // the kernel still holds the old set
+		} else {
+			restart.push_back(key);
+			continue;
+		}
+		if (st)
+			applied.push_back(key);
+		else
+			restart.push_back(key + " (" + st.error().what() + ")");
+	}
+	auto join = [](const std::vector<std::string> &v) {
+		std::string s;
+		for (const auto &k : v)
+			s += (s.empty() ? "" : ", ") + k;
+		return s.empty() ? std::string("nothing") : s;
+	};
+	pipeline->on_agent("reload", "configuration reloaded; applied: " + join(applied) +
+					     (restart.empty() ? "" : "; needs a restart: " + join(restart)));
+}
+
 void Sensor::Impl::tick(uint64_t now, bool final)
 {
+	if (!final) {
+		std::optional<Result<Config>> next;
+		{
+			std::lock_guard lock(reload_mu);
+			next.swap(pending_reload);
+		}
+		if (next)
+			apply_reload(std::move(*next));
+	}
 	pipeline->set_boot_wall_ns(clock::boot_wall_ns());
 	report_losses();
 	if (!final && now - last_summary >= uint64_t(cfg.network.summary_s) * 1'000'000'000) {
@@ -275,7 +377,6 @@ void Sensor::Impl::pipeline_loop()
 	batch.reserve(kBatch);
 	uint64_t last_tick = clock::boottime_ns();
 	uint64_t last_heartbeat = last_tick;
-	const uint64_t heartbeat_ns = uint64_t(cfg.heartbeat_s) * 1'000'000'000;
 
 	for (;;) {
 		bool stopping = pipeline_stop.load();
@@ -296,6 +397,7 @@ void Sensor::Impl::pipeline_loop()
 			tick(now);
 			last_tick = now;
 		}
+		const uint64_t heartbeat_ns = uint64_t(cfg.heartbeat_s) * 1'000'000'000; // reloadable
 		if (heartbeat_ns && now - last_heartbeat >= heartbeat_ns) {
 			const auto &s = pipeline->stats();
 			const auto &cs = cache->stats();
@@ -428,6 +530,12 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 }
 
 Sensor::Sensor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+void Sensor::reload(Result<Config> cfg)
+{
+	std::lock_guard lock(impl_->reload_mu);
+	impl_->pending_reload = std::move(cfg); // a newer SIGHUP replaces one not yet applied
+}
 
 Sensor::~Sensor()
 {

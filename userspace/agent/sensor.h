@@ -41,6 +41,12 @@ public:
 						     bool verbose = false);
 	~Sensor();
 
+	// Apply a new configuration (SIGHUP), on the pipeline thread within a
+	// second. What can change at run time changes; what needs a restart is
+	// named in the `reload` agent event. An error (a broken file) keeps the
+	// running configuration and says why in an agent event.
+	void reload(Result<Config> cfg);
+
 	// Detach the probes, drain what was read, close rollup windows, emit the
 	// agent stop event. Idempotent.
 	void stop();

@@ -460,6 +460,15 @@ std::map<std::string, uint64_t> Probes::recursion_misses() const
 
 namespace linesman::probe {
 
+Status Probes::set_net_filter(bool ignore_loopback, const std::vector<uint16_t> &ignore_ports)
+{
+	std::lock_guard lock(mu_);
+	LoadOptions o;
+	o.net_ignore_loopback = ignore_loopback;
+	o.net_ignore_ports = ignore_ports;
+	return write_net_filter(skel_, o);
+}
+
 uint64_t Probes::file_dirs_changed() const
 {
 	return __atomic_load_n(&skel_->bss->file_dirs_changed, __ATOMIC_ACQUIRE);

@@ -85,6 +85,9 @@ public:
 	}
 	Result<KernelCounters> counters() const;
 
+	// Replace the network filter (network.ignore_loopback, network.ignore_ports).
+	Status set_net_filter(bool ignore_loopback, const std::vector<uint16_t> &ignore_ports);
+
 	// Watched mkdir/rename/symlink operations the kernel has seen so far. Read
 	// it before resolving a watch set and pass it to set_file_watch: until the
 	// kernel's count moves past it, opens also check paths against the patterns.
