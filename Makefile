@@ -69,7 +69,7 @@ $(PROTO_OBJ): $(PROTO_CC) | $(BUILD)/obj/gen
 CXXFLAGS ?= -O2 -g
 LS_CXXFLAGS := -std=c++20 -Wall -Wextra -Werror -MMD -MP -pthread \
 	-Iuserspace -Ibpf/include -I$(BUILD)/gen $(CXXFLAGS)
-LDLIBS := -lbpf -lelf -lz -lprotobuf-lite -lyaml-cpp -lcrypto -pthread
+LDLIBS := -lbpf -lelf -lz -lprotobuf-lite -lyaml-cpp -lcrypto -lsqlite3 -pthread
 
 LIB_SRCS := $(filter-out userspace/agent/main.cpp userspace/query/main.cpp, \
 	$(shell find userspace -name '*.cpp' | sort))

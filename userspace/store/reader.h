@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// Read access to the event log for the CLI (query, follow) and for sinks: every hour
+// file opened read-only, one parameterised SQL statement per file, events decoded
+// from their stored protobuf body. Works on a live store (the writer is not blocked)
+// and on a copy (-D DIR).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/event.h"
+#include "common/result.h"
+
+namespace linesman::store {
+
+// Every set field must match (AND). Strings are matched on the stored bytes.
+struct Filter {
+	std::optional<uint64_t> since_ns; // time_ns >= since
+	std::optional<uint64_t> until_ns; // time_ns < until
+	std::vector<EventType> types;     // any of them; empty: all
+	std::optional<uint32_t> pid;
+	std::string exec_id;              // exact
+	std::string exe;                  // glob (SQLite GLOB: * ? [..], case-sensitive)
+	std::string user;                 // exact user name
+	std::string path;                 // glob over file path, new_path and target
+	std::optional<uint32_t> port;     // local or remote port
+	std::string addr;                 // exact local or remote address ("10.0.0.2", "2001:db8::1")
+	std::optional<uint64_t> after_seq; // seq > after_seq: follow mode, sink cursors
+};
+
+class Reader {
+public:
+	// `dir`: a state directory or a folder of hour files (see resolve_events_dir).
+	// A permission failure names the path and the fix.
+	static Result<Reader> open(const std::string &dir);
+
+	// Matching events in seq order (reverse: newest first), at most `limit` (0: all).
+	Result<std::vector<Event>> query(const Filter &filter, size_t limit = 0, bool reverse = false);
+	// Picks up hour files created (or deleted by retention) since open.
+	Status refresh();
+
+	const std::string &events_dir() const { return dir_; }
+	std::vector<std::string> files() const;
+
+	Reader(Reader &&) noexcept;
+	Reader &operator=(Reader &&) noexcept;
+	~Reader();
+
+private:
+	struct File;
+	Reader() = default;
+	std::string dir_;
+	std::vector<File> files_;
+};
+
+} // namespace linesman::store

@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "store/store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <unordered_map>
+
+#include "common/clock.h"
+#include "linesman/v1/event.pb.h"
+#include "output/format.h"
+#include "store/chain.h"
+#include "store/layout.h"
+#include "store/schema.h"
+#include "store/sqlite.h"
+
+namespace linesman::store {
+namespace {
+
+// Interned strings kept in memory per hour file. exec_ids are unique per process, so a
+// busy hour has many; past this the cache starts over rather than grow (a miss costs
+// one indexed SELECT).
+constexpr size_t kStringCacheMax = 1 << 16;
+// Room asked of the disk beyond the batch itself when shedding: the WAL frames, the
+// index pages and the b-tree splits a batch dirties.
+constexpr uint64_t kShedSlack = 256 * 1024;
+
+bool is_disk_full(const Error &e)
+{
+	return e.code() == std::errc::no_space_on_device;
+}
+
+std::string basename_of(const std::string &path)
+{
+	auto slash = path.rfind('/');
+	return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Pragmas of the writer's connection.
+Status configure_writer(Db &db)
+{
+	// busy_timeout: only WAL recovery at open and closing an hour that a reader still
+	// reads can wait; both are short, and an append never waits on readers in WAL mode.
+	sqlite3_busy_timeout(db.get(), 100);
+	for (const char *sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+				"PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY",
+				// Keeps the WAL from staying at its high-water mark after a checkpoint,
+				// which matters most when the disk is nearly full.
+				"PRAGMA journal_size_limit=8388608"}) {
+		if (Status st = db.exec(sql); !st)
+			return st;
+	}
+	return ok();
+}
+
+struct FileSummary {
+	uint64_t events = 0, first_seq = 0, last_seq = 0;
+};
+
+FileSummary summarize(const std::string &path)
+{
+	FileSummary s;
+	auto db = Db::open(path, SQLITE_OPEN_READONLY);
+	if (!db)
+		return s;
+	auto st = Stmt::prepare(*db, "SELECT count(*), min(seq), max(seq) FROM events");
+	if (st && st->step() == SQLITE_ROW)
+		s = {uint64_t(st->int64(0)), uint64_t(st->int64(1)), uint64_t(st->int64(2))};
+	return s;
+}
+
+// Ends an hour: back to a rollback journal so the file is self-contained (no -wal or
+// -shm to copy along, readers need no write access beside it), then read-only. Fails
+// with EBUSY while a reader holds it; the caller retries later instead of waiting.
+Status close_hour_file(const std::string &path)
+{
+	auto db = Db::open(path, SQLITE_OPEN_READWRITE);
+	if (!db)
+		return db.error();
+	sqlite3_busy_timeout(db->get(), 0);
+	auto st = Stmt::prepare(*db, "PRAGMA journal_mode=DELETE");
+	if (!st)
+		return st.error();
+	int rc = st->step();
+	if (rc != SQLITE_ROW)
+		return db->error("cannot close hour file", rc);
+	bool done = st->text(0) == "delete";
+	st->reset();
+	*st = Stmt();
+	db->close();
+	chmod(path.c_str(), kClosedMode);
+	if (!done)
+		return Error(std::error_code(EBUSY, std::system_category()),
+			     "hour file " + path + " is still in WAL mode (a reader holds it)");
+	return ok();
+}
+
+} // namespace
+
+// One open hour file and the statements that write it.
+struct HourDb {
+	Db db;
+	int64_t hour = 0;
+	Stmt ins_event, ins_key, sel_string, ins_string, ins_epoch, ins_gap;
+	std::unordered_map<std::string, int64_t> strings;
+	std::vector<std::string> pending_strings; // interned in the open transaction
+
+	const std::string &path() const { return db.path(); }
+
+	Status prepare()
+	{
+		struct {
+			Stmt *st;
+			const char *sql;
+		} all[] = {
+		    {&ins_event, "INSERT INTO events(seq, time_ns, type, pid, exec_id_id, exe_id, user_id, "
+				 "body, link) VALUES (?,?,?,?,?,?,?,?,?)"},
+		    {&ins_key, "INSERT OR IGNORE INTO event_keys(key, seq) VALUES (?,?)"},
+		    {&sel_string, "SELECT id FROM strings WHERE text = ?"},
+		    {&ins_string, "INSERT INTO strings(text) VALUES (?)"},
+		    {&ins_epoch, "INSERT OR REPLACE INTO epochs(epoch, first_seq, time_ns, reason) VALUES (?,?,?,?)"},
+		    {&ins_gap, "INSERT OR REPLACE INTO gaps(first_seq, last_seq, epoch) VALUES (?,?,?)"},
+		};
+		for (auto &s : all) {
+			auto st = Stmt::prepare(db, s.sql);
+			if (!st)
+				return st.error();
+			*s.st = std::move(*st);
+		}
+		return ok();
+	}
+
+	// Runs a write statement to completion; SQLITE_DONE becomes SQLITE_OK.
+	static int run(Stmt &st)
+	{
+		int rc = st.step();
+		st.reset();
+		return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+	}
+
+	// 0 (stored as NULL) for an empty string.
+	int intern(const std::string &text, int64_t *id)
+	{
+		*id = 0;
+		if (text.empty())
+			return SQLITE_OK;
+		if (auto it = strings.find(text); it != strings.end()) {
+			*id = it->second;
+			return SQLITE_OK;
+		}
+		sel_string.bind(1, text);
+		int rc = sel_string.step();
+		if (rc == SQLITE_ROW)
+			*id = sel_string.int64(0);
+		sel_string.reset();
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return rc;
+		if (rc == SQLITE_DONE) {
+			ins_string.bind(1, text);
+			if ((rc = run(ins_string)) != SQLITE_OK)
+				return rc;
+			*id = sqlite3_last_insert_rowid(db.get());
+			pending_strings.push_back(text);
+		}
+		if (strings.size() >= kStringCacheMax)
+			strings.clear();
+		strings.emplace(text, *id);
+		return SQLITE_OK;
+	}
+
+	// After a rollback the ids interned in it no longer exist.
+	void forget_pending()
+	{
+		for (const auto &s : pending_strings)
+			strings.erase(s);
+		pending_strings.clear();
+	}
+};
+
+struct Store::Impl {
+	StoreOptions opts;
+	std::string dir;
+	gid_t gid = 0;
+	std::unique_ptr<HourDb> cur;
+	Link last_link = kGenesisLink;
+	uint64_t next_seq = 1;
+	uint64_t epoch = 1;
+	bool epoch_recorded = false; // the epochs table has this epoch's row
+	std::vector<std::string> pending_close;
+	Chainer chainer;
+	linesman::v1::Event msg;
+	std::string body;
+
+	Status open_dirs();
+	Status open_newest();
+	Result<std::unique_ptr<HourDb>> open_existing(const HourFile &f);
+	Result<std::unique_ptr<HourDb>> create_hour(int64_t hour, uint64_t file_epoch);
+	Status write_run(std::span<const Event> run, int64_t hour, bool after_loss);
+	int insert_event(HourDb &db, const Event &ev, Link *link);
+	void shed(uint64_t need, RetentionReport *rep);
+	void retry_pending_close();
+	void delete_file(const HourFile &f, const char *reason, RetentionReport *rep);
+	Result<FsSpace> fs_space();
+};
+
+Status Store::Impl::open_dirs()
+{
+	if (mkdir(opts.state_dir.c_str(), kDirMode) != 0 && errno != EEXIST)
+		return Error::from_errno(errno, "cannot create the state directory " + opts.state_dir);
+	if (mkdir(dir.c_str(), kDirMode) != 0 && errno != EEXIST)
+		return Error::from_errno(errno, "cannot create the event store " + dir);
+	// Set both even when the folder existed: a copy restored by hand keeps the rule.
+	if (chmod(dir.c_str(), kDirMode) != 0)
+		return Error::from_errno(errno, "cannot set the mode of " + dir);
+	if (chown(dir.c_str(), uid_t(-1), gid) != 0 && geteuid() == 0)
+		return Error::from_errno(errno, "cannot set the group of " + dir);
+	return ok();
+}
+
+Result<std::unique_ptr<HourDb>> Store::Impl::open_existing(const HourFile &f)
+{
+	auto h = std::make_unique<HourDb>();
+	h->hour = f.hour;
+	// The newest hour was closed by a rollover whose next file never committed (a kill
+	// in between): it is still the chain's tail, so it becomes writable again.
+	chmod(f.path.c_str(), kFileMode);
+	auto db = Db::open(f.path, SQLITE_OPEN_READWRITE);
+	if (!db)
+		return db.error();
+	h->db = std::move(*db);
+	if (Status st = configure_writer(h->db); !st)
+		return st.error();
+	if (Status st = h->prepare(); !st)
+		return st.error();
+	return h;
+}
+
+Status Store::Impl::open_newest()
+{
+	auto files = list_hour_files(dir);
+	if (!files)
+		return files.error();
+	while (!files->empty()) {
+		HourFile f = files->back();
+		auto db = Db::open(f.path, SQLITE_OPEN_READWRITE);
+		if (!db)
+			return Error(db.error().code(), db.error().message() +
+							     "; move the file aside to start a new one");
+		auto meta = Stmt::prepare(*db, "SELECT key, value FROM meta");
+		if (!meta) {
+			// A file is created in the same transaction as its first events: no meta
+			// table means a kill before that commit, and nothing in it to keep.
+			db->close();
+			remove_hour_file(f.path);
+			files->pop_back();
+			continue;
+		}
+		std::string prev_link;
+		uint64_t prev_seq = 0;
+		int64_t schema = 0;
+		while (meta->step() == SQLITE_ROW) {
+			std::string_view k = meta->text(0);
+			if (k == kMetaPrevLink)
+				prev_link = meta->blob(1);
+			else if (k == kMetaPrevSeq)
+				prev_seq = uint64_t(meta->int64(1));
+			else if (k == kMetaEpoch)
+				epoch = std::max<uint64_t>(epoch, uint64_t(meta->int64(1)));
+			else if (k == kMetaSchema)
+				schema = meta->int64(1);
+		}
+		if (schema > kStoreSchemaVersion)
+			return Error(f.path + " has store schema " + std::to_string(schema) +
+				     ", newer than this agent's " + std::to_string(kStoreSchemaVersion) +
+				     ": upgrade linesman or move the event store aside");
+		auto last = Stmt::prepare(*db, "SELECT seq, link FROM events ORDER BY seq DESC LIMIT 1");
+		if (!last)
+			return last.error();
+		int rc = last->step();
+		if (rc == SQLITE_ROW) {
+			next_seq = uint64_t(last->int64(0)) + 1;
+			auto l = link_from_blob(last->blob(1));
+			if (!l)
+				return Error(f.path + ": the last event's chain link is damaged; move the "
+						      "file aside to start a new one");
+			last_link = *l;
+		} else if (rc == SQLITE_DONE) {
+			next_seq = prev_seq + 1;
+			last_link = link_from_blob(prev_link).value_or(kGenesisLink);
+		} else {
+			return db->error("cannot read the newest events", rc);
+		}
+		*last = Stmt();
+		auto ep = Stmt::prepare(*db, "SELECT max(epoch) FROM epochs");
+		if (ep && ep->step() == SQLITE_ROW && !ep->is_null(0))
+			epoch = std::max<uint64_t>(epoch, uint64_t(ep->int64(0)));
+		epoch += 1; // this run of the agent
+		*ep = Stmt();
+		*meta = Stmt();
+		db->close();
+
+		auto h = open_existing(f);
+		if (!h)
+			return h.error();
+		cur = std::move(*h);
+		files->pop_back();
+		break;
+	}
+	// Earlier hours left writable by a kill during a rollover, or a reader that held
+	// them then.
+	for (const auto &f : *files) {
+		struct stat st{};
+		auto hdr = read_db_header(f.path);
+		if ((hdr && hdr->wal) || (stat(f.path.c_str(), &st) == 0 && (st.st_mode & 0222)))
+			if (!close_hour_file(f.path))
+				pending_close.push_back(f.path);
+	}
+	return ok();
+}
+
+Result<std::unique_ptr<HourDb>> Store::Impl::create_hour(int64_t hour, uint64_t file_epoch)
+{
+	std::string path = dir + "/" + hour_name(hour) + ".db";
+	// Created here, not by SQLite, to get 0640 and the group from the start (SQLite
+	// gives its -wal and -shm the database file's mode and owner).
+	int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, kFileMode);
+	if (fd < 0)
+		return Error::from_errno(errno, "cannot create hour file " + path);
+	fchmod(fd, kFileMode);
+	if (fchown(fd, uid_t(-1), gid) != 0 && geteuid() == 0) {
+		int err = errno;
+		::close(fd);
+		unlink(path.c_str());
+		return Error::from_errno(err, "cannot set the group of " + path);
+	}
+	::close(fd);
+
+	auto fail = [&](Error e) -> Result<std::unique_ptr<HourDb>> {
+		remove_hour_file(path);
+		return e;
+	};
+	auto h = std::make_unique<HourDb>();
+	h->hour = hour;
+	auto db = Db::open(path, SQLITE_OPEN_READWRITE);
+	if (!db)
+		return fail(db.error());
+	h->db = std::move(*db);
+	if (Status st = configure_writer(h->db); !st)
+		return fail(st.error());
+	if (Status st = h->db.exec("BEGIN"); !st)
+		return fail(st.error());
+	if (Status st = h->db.exec(kSchemaSql); !st)
+		return fail(st.error());
+	auto ins = Stmt::prepare(h->db, "INSERT INTO meta(key, value) VALUES (?,?)");
+	if (!ins)
+		return fail(ins.error());
+	auto put = [&](const char *k, auto v) {
+		ins->bind(1, k);
+		if constexpr (std::is_same_v<decltype(v), Link>)
+			ins->bind_blob_static(2, v.data(), v.size());
+		else
+			ins->bind(2, v);
+		return HourDb::run(*ins);
+	};
+	std::string prev_file = cur ? basename_of(cur->path()) : "";
+	for (int rc : {put(kMetaSchema, int64_t(kStoreSchemaVersion)), put(kMetaHost, std::string_view(opts.host)),
+		       put(kMetaEpoch, int64_t(file_epoch)), put(kMetaHour, std::string_view(hour_name(hour))),
+		       put(kMetaPrevLink, last_link), put(kMetaPrevFile, std::string_view(prev_file)),
+		       put(kMetaPrevSeq, int64_t(next_seq - 1)),
+		       put(kMetaCreated, int64_t(clock::realtime_ns()))}) {
+		if (rc != SQLITE_OK)
+			return fail(h->db.error("cannot write the new hour file's meta", rc));
+	}
+	*ins = Stmt();
+	if (Status st = h->prepare(); !st)
+		return fail(st.error());
+	return h; // inside the open transaction: the caller's events commit with the schema
+}
+
+int Store::Impl::insert_event(HourDb &h, const Event &ev, Link *link)
+{
+	output::to_proto(ev, &msg);
+	body.clear();
+	if (!msg.SerializeToString(&body))
+		return SQLITE_MISUSE;
+	if (!chainer.next(*link, body, link))
+		return SQLITE_NOMEM;
+
+	int64_t exec_id = 0, exe = 0, user = 0;
+	int rc;
+	if ((rc = h.intern(ev.process.exec_id, &exec_id)) || (rc = h.intern(ev.process.exe, &exe)) ||
+	    (rc = h.intern(ev.process.user, &user)))
+		return rc;
+
+	Stmt &st = h.ins_event;
+	st.bind(1, int64_t(ev.seq));
+	st.bind(2, int64_t(ev.time_ns));
+	st.bind(3, int64_t(ev.type));
+	st.bind(4, int64_t(ev.process.pid));
+	for (auto [col, id] : {std::pair{5, exec_id}, {6, exe}, {7, user}}) {
+		if (id)
+			st.bind(col, id);
+		else
+			st.bind_null(col);
+	}
+	st.bind_blob_static(8, body.data(), body.size());
+	st.bind_blob_static(9, link->data(), link->size());
+	if ((rc = HourDb::run(st)))
+		return rc;
+
+	auto key = [&](int64_t k) {
+		h.ins_key.bind(1, k);
+		h.ins_key.bind(2, int64_t(ev.seq));
+		return HourDb::run(h.ins_key);
+	};
+	auto string_key = [&](KeyKind kind, const std::string &text) {
+		int64_t id = 0;
+		int r = h.intern(text, &id);
+		if (r == SQLITE_OK && id)
+			r = key(make_key(kind, id));
+		return r;
+	};
+	if (auto *f = std::get_if<FileDetails>(&ev.details)) {
+		for (const std::string *p : {&f->path, &f->new_path, &f->target})
+			if ((rc = string_key(KeyKind::Path, *p)))
+				return rc;
+	} else if (auto *n = std::get_if<NetDetails>(&ev.details)) {
+		for (uint32_t port : {n->local_port, n->remote_port})
+			if (port && (rc = key(make_key(KeyKind::Port, port))))
+				return rc;
+		for (const std::string *a : {&n->local_addr, &n->remote_addr})
+			if ((rc = string_key(KeyKind::Addr, *a)))
+				return rc;
+	}
+	return SQLITE_OK;
+}
+
+Status Store::Impl::write_run(std::span<const Event> run, int64_t hour, bool after_loss)
+{
+	uint64_t run_epoch = after_loss && epoch_recorded ? epoch + 1 : epoch;
+	std::unique_ptr<HourDb> fresh;
+	HourDb *h = cur.get();
+	if (!cur || hour > cur->hour) {
+		auto c = create_hour(hour, run_epoch);
+		if (!c)
+			return c.error();
+		fresh = std::move(*c);
+		h = fresh.get();
+	} else if (Status st = h->db.exec("BEGIN"); !st) {
+		return st;
+	}
+
+	Link link = last_link;
+	int rc = SQLITE_OK;
+	if (after_loss || !epoch_recorded) {
+		h->ins_epoch.bind(1, int64_t(run_epoch));
+		h->ins_epoch.bind(2, int64_t(run.front().seq));
+		h->ins_epoch.bind(3, int64_t(clock::realtime_ns()));
+		h->ins_epoch.bind(4, after_loss ? "loss" : "open");
+		rc = HourDb::run(h->ins_epoch);
+	}
+	if (rc == SQLITE_OK && after_loss && run.front().seq > next_seq) {
+		h->ins_gap.bind(1, int64_t(next_seq));
+		h->ins_gap.bind(2, int64_t(run.front().seq - 1));
+		h->ins_gap.bind(3, int64_t(run_epoch));
+		rc = HourDb::run(h->ins_gap);
+	}
+	for (size_t i = 0; rc == SQLITE_OK && i < run.size(); ++i)
+		rc = insert_event(*h, run[i], &link);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(h->db.get(), "COMMIT", nullptr, nullptr, nullptr);
+	if (rc != SQLITE_OK) {
+		Error e = h->db.error("cannot store events", rc);
+		// SQLite may have rolled back already (SQLITE_FULL does): ROLLBACK only when a
+		// transaction is still open.
+		if (!sqlite3_get_autocommit(h->db.get()))
+			sqlite3_exec(h->db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+		h->forget_pending();
+		if (fresh) {
+			std::string path = fresh->path();
+			fresh.reset();
+			remove_hour_file(path);
+		}
+		return e;
+	}
+	h->pending_strings.clear();
+	last_link = link;
+	next_seq = run.back().seq + 1;
+	epoch = run_epoch;
+	epoch_recorded = true;
+	if (fresh) {
+		std::string old = cur ? cur->path() : "";
+		cur = std::move(fresh);
+		if (!old.empty() && !close_hour_file(old))
+			pending_close.push_back(old);
+	}
+	return ok();
+}
+
+void Store::Impl::retry_pending_close()
+{
+	std::erase_if(pending_close, [](const std::string &p) { return bool(close_hour_file(p)); });
+}
+
+void Store::Impl::delete_file(const HourFile &f, const char *reason, RetentionReport *rep)
+{
+	FileSummary s = summarize(f.path);
+	uint64_t bytes = remove_hour_file(f.path);
+	std::erase(pending_close, f.path);
+	rep->deleted.push_back({f.path, reason, s.events, s.first_seq, s.last_seq, bytes});
+	rep->events += s.events;
+	rep->bytes += bytes;
+}
+
+void Store::Impl::shed(uint64_t need, RetentionReport *rep)
+{
+	auto files = list_hour_files(dir);
+	if (!files)
+		return;
+	uint64_t freed = 0;
+	for (const auto &f : *files) {
+		if (freed >= need || (cur && f.path == cur->path()))
+			break;
+		size_t before = rep->bytes;
+		delete_file(f, "disk_full", rep);
+		freed += rep->bytes - before;
+	}
+}
+
+Result<FsSpace> Store::Impl::fs_space()
+{
+	if (opts.fs_space)
+		return opts.fs_space(dir);
+	struct statvfs sv{};
+	if (statvfs(dir.c_str(), &sv) != 0)
+		return Error::from_errno(errno, "cannot read the free space of " + dir);
+	return FsSpace{uint64_t(sv.f_blocks) * sv.f_frsize, uint64_t(sv.f_bavail) * sv.f_frsize};
+}
+
+Result<Store> Store::open(StoreOptions opts)
+{
+	auto impl = std::make_unique<Impl>();
+	impl->dir = events_dir_of(opts.state_dir);
+	impl->gid = store_gid(opts.group);
+	impl->opts = std::move(opts);
+	if (Status st = impl->open_dirs(); !st)
+		return st.error();
+	if (Status st = impl->open_newest(); !st)
+		return st.error();
+	return Store(std::move(impl));
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(Store &&) noexcept = default;
+Store &Store::operator=(Store &&) noexcept = default;
+Store::~Store() = default;
+
+uint64_t Store::next_seq() const { return impl_->next_seq; }
+uint64_t Store::epoch() const { return impl_->epoch; }
+std::string Store::current_file() const { return impl_->cur ? impl_->cur->path() : ""; }
+const std::string &Store::events_dir() const { return impl_->dir; }
+
+AppendReport Store::append(std::span<const Event> batch, Continuity continuity)
+{
+	AppendReport rep;
+	const size_t n = batch.size();
+	if (n == 0)
+		return rep;
+	Impl &s = *impl_;
+	auto refuse = [&](std::string why) {
+		rep.not_stored = n;
+		rep.error = Error(std::to_string(n) + " of " + std::to_string(n) + " events not stored: " + why);
+		return rep;
+	};
+	uint64_t first = batch.front().seq;
+	if (continuity == Continuity::Contiguous && first != s.next_seq)
+		return refuse("the batch starts at seq " + std::to_string(first) + ", the store expects " +
+			      std::to_string(s.next_seq) + " (pass AfterLoss after a loss)");
+	if (first < s.next_seq)
+		return refuse("seq " + std::to_string(first) + " is already stored (seqs are never reused)");
+	for (size_t i = 1; i < n; ++i)
+		if (batch[i].seq != batch[i - 1].seq + 1)
+			return refuse("seqs within a batch must be contiguous: " + std::to_string(batch[i - 1].seq) +
+				      " is followed by " + std::to_string(batch[i].seq));
+
+	s.retry_pending_close();
+	bool after_loss = continuity == Continuity::AfterLoss;
+	size_t i = 0;
+	while (i < n) {
+		int64_t target = std::max(s.cur ? s.cur->hour : INT64_MIN, hour_of(batch[i].time_ns));
+		size_t j = i + 1;
+		while (j < n && hour_of(batch[j].time_ns) <= target)
+			++j;
+		auto run = batch.subspan(i, j - i);
+		Status st = s.write_run(run, target, after_loss);
+		if (!st && is_disk_full(st.error())) {
+			uint64_t need = kShedSlack;
+			for (const Event &ev : run)
+				need += 2 * (ev.process.argv.size() * 32 + 512); // a generous body estimate
+			size_t before = rep.shed.deleted.size();
+			s.shed(need, &rep.shed);
+			if (rep.shed.deleted.size() > before) {
+				target = std::max(s.cur ? s.cur->hour : INT64_MIN, target);
+				st = s.write_run(run, target, after_loss);
+			}
+		}
+		if (!st) {
+			rep.not_stored = n - i;
+			std::string msg = std::to_string(n - i) + " of " + std::to_string(n) +
+					  " events not stored: " + st.error().message();
+			if (is_disk_full(st.error()))
+				msg += rep.shed.empty() ? " (disk full and no closed hour file left to delete)"
+							: " (disk full even after deleting the oldest hours)";
+			rep.error = Error(st.error().code(), std::move(msg));
+			return rep;
+		}
+		rep.stored += run.size();
+		after_loss = false;
+		i = j;
+	}
+	return rep;
+}
+
+Result<RetentionReport> Store::apply_retention(std::chrono::system_clock::time_point now)
+{
+	Impl &s = *impl_;
+	s.retry_pending_close();
+	auto files = list_hour_files(s.dir);
+	if (!files)
+		return files.error();
+	uint64_t total = 0;
+	for (const auto &f : *files)
+		total += file_bytes(f.path);
+	auto space = s.fs_space();
+	if (!space)
+		return space.error();
+
+	int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+	int64_t max_age_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(s.opts.max_age).count();
+	auto low_on_space = [&] {
+		return double(space->available) < s.opts.keep_free * double(space->total);
+	};
+	RetentionReport rep;
+	for (const auto &f : *files) {
+		if (s.cur && f.path == s.cur->path())
+			break;
+		const char *reason = nullptr;
+		// An hour is past max_age when its last possible event is.
+		if (int64_t(uint64_t(f.hour + 1) * kNsPerHour) <= now_ns - max_age_ns)
+			reason = "max_age";
+		else if (total > s.opts.max_size)
+			reason = "max_size";
+		else if (low_on_space())
+			reason = "keep_free";
+		if (!reason)
+			break; // oldest first: the rest are newer and within every limit
+		uint64_t before = rep.bytes;
+		s.delete_file(f, reason, &rep);
+		uint64_t freed = rep.bytes - before;
+		total -= std::min(total, freed);
+		if (!s.opts.fs_space) {
+			if (auto again = s.fs_space())
+				space = std::move(again);
+		} else {
+			space->available += freed; // a test's fake filesystem
+		}
+	}
+	rep.current_over_budget = s.cur && (total > s.opts.max_size || low_on_space());
+	return rep;
+}
+
+} // namespace linesman::store

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "store/verify.h"
+
+#include <sys/stat.h>
+
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "linesman/v1/event.pb.h"
+#include "store/chain.h"
+#include "store/layout.h"
+#include "store/schema.h"
+#include "store/sqlite.h"
+
+namespace linesman::store {
+namespace {
+
+std::string name_of(const std::string &path)
+{
+	auto slash = path.rfind('/');
+	return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string seqs(uint64_t first, uint64_t last)
+{
+	return first == last ? "seq " + std::to_string(first)
+			     : "seqs " + std::to_string(first) + ".." + std::to_string(last);
+}
+
+// The tail of the previous file, when it was read whole.
+struct Tail {
+	std::string name;
+	Link link;
+	uint64_t last_seq = 0;
+};
+
+struct Meta {
+	std::optional<Link> prev_link;
+	std::string prev_file;
+	uint64_t prev_last_seq = 0;
+};
+
+void check_file(const HourFile &f, std::optional<Tail> &tail, FileCheck &out)
+{
+	auto problem = [&](ProblemKind k, uint64_t first, uint64_t last, std::string detail) {
+		out.problems.push_back({k, f.path, first, last, std::move(detail)});
+	};
+	const std::optional<Tail> prev = std::exchange(tail, std::nullopt);
+
+	struct stat st{};
+	uint64_t size = stat(f.path.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
+	auto hdr = read_db_header(f.path);
+	if (!hdr) {
+		if (size < 100)
+			problem(ProblemKind::Truncated, 0, 0,
+				"the file has " + std::to_string(size) + " bytes, less than a SQLite header");
+		else
+			problem(ProblemKind::Unreadable, 0, 0, "not a SQLite database");
+		return;
+	}
+	if (hdr->page_count_valid && size < uint64_t(hdr->page_count) * hdr->page_size)
+		problem(ProblemKind::Truncated, 0, 0,
+			"the file has " + std::to_string(size) + " bytes, its header says " +
+			    std::to_string(uint64_t(hdr->page_count) * hdr->page_size));
+
+	auto db = Db::open(f.path, SQLITE_OPEN_READONLY);
+	if (!db) {
+		if (db.error().code() == std::errc::permission_denied)
+			problem(ProblemKind::Unreadable, 0, 0, permission_error(f.path, EACCES).message());
+		else
+			problem(ProblemKind::Unreadable, 0, 0, db.error().message());
+		return;
+	}
+	Meta meta;
+	{
+		auto m = Stmt::prepare(*db, "SELECT key, value FROM meta");
+		if (!m) {
+			problem(ProblemKind::Unreadable, 0, 0, m.error().message());
+			return;
+		}
+		int rc;
+		while ((rc = m->step()) == SQLITE_ROW) {
+			std::string_view k = m->text(0);
+			if (k == kMetaPrevLink)
+				meta.prev_link = link_from_blob(m->blob(1));
+			else if (k == kMetaPrevFile)
+				meta.prev_file = m->text(1);
+			else if (k == kMetaPrevSeq)
+				meta.prev_last_seq = uint64_t(m->int64(1));
+		}
+		if (rc != SQLITE_DONE) {
+			problem(ProblemKind::Unreadable, 0, 0, db->error("cannot read meta", rc).message());
+			return;
+		}
+		if (!meta.prev_link) {
+			problem(ProblemKind::Unreadable, 0, 0, "meta has no valid prev_link");
+			return;
+		}
+	}
+
+	// Across files.
+	if (prev) {
+		if (meta.prev_last_seq > prev->last_seq)
+			problem(ProblemKind::DeletedRows, prev->last_seq + 1, meta.prev_last_seq,
+				"missing from the end of " + prev->name + " (this file chains from seq " +
+				    std::to_string(meta.prev_last_seq) + ")");
+		else if (meta.prev_file != prev->name || *meta.prev_link != prev->link)
+			problem(ProblemKind::BrokenFileLink, 0, 0,
+				"prev_link does not match the last link of " + prev->name +
+				    (meta.prev_file != prev->name ? " (it names " + meta.prev_file + ")" : ""));
+	} else if (!meta.prev_file.empty()) {
+		out.notes.push_back("chains from " + meta.prev_file +
+				    ", which is not here or not readable (deleted by retention?)");
+	}
+
+	std::set<std::pair<uint64_t, uint64_t>> declared;
+	{
+		auto g = Stmt::prepare(*db, "SELECT first_seq, last_seq FROM gaps");
+		if (g)
+			while (g->step() == SQLITE_ROW)
+				declared.emplace(uint64_t(g->int64(0)), uint64_t(g->int64(1)));
+	}
+
+	auto rows = Stmt::prepare(*db, "SELECT seq, time_ns, type, pid, body, link FROM events ORDER BY seq");
+	if (!rows) {
+		problem(ProblemKind::Unreadable, 0, 0, rows.error().message());
+		return;
+	}
+	Chainer chainer;
+	linesman::v1::Event msg;
+	Link link = *meta.prev_link;
+	uint64_t last = meta.prev_last_seq;
+	int rc;
+	while ((rc = rows->step()) == SQLITE_ROW) {
+		uint64_t seq = uint64_t(rows->int64(0));
+		std::string_view body = rows->blob(4);
+		auto stored = link_from_blob(rows->blob(5));
+		Link computed;
+		chainer.next(link, body, &computed);
+		bool chain_ok = stored && *stored == computed;
+
+		if (out.events == 0)
+			out.first_seq = seq;
+		out.events++;
+		out.last_seq = seq;
+
+		if (seq > last + 1) {
+			uint64_t a = last + 1, b = seq - 1;
+			if (declared.count({a, b}) && chain_ok)
+				out.notes.push_back("declared loss: " + seqs(a, b) + " (the agent could not store them)");
+			else if (!chain_ok)
+				problem(ProblemKind::DeletedRows, a, b,
+					"missing, and " + seqs(seq, seq) + " does not chain from " +
+					    seqs(last, last));
+			else
+				problem(ProblemKind::SeqGap, a, b, "missing, but the chain is intact and no loss was declared");
+		} else if (seq <= last) {
+			problem(ProblemKind::BadRow, seq, seq,
+				"seq is not after the previous file's last seq " + std::to_string(last));
+		} else if (!chain_ok) {
+			problem(ProblemKind::EditedRow, seq, seq, "its link does not match its body");
+		}
+
+		if (!msg.ParseFromArray(body.data(), int(body.size())))
+			problem(ProblemKind::BadRow, seq, seq, "the body does not parse");
+		else if (msg.seq() != seq || int64_t(msg.time_ns()) != rows->int64(1) ||
+			 msg.type() != rows->int64(2) || int64_t(msg.process().pid()) != rows->int64(3))
+			problem(ProblemKind::BadRow, seq, seq, "seq, time_ns, type or pid differ from the body");
+
+		// The next row chains from the stored link, so one edit is reported once.
+		link = stored.value_or(computed);
+		last = seq;
+	}
+	if (rc != SQLITE_DONE) {
+		problem(ProblemKind::Unreadable, last + 1, 0,
+			db->error("cannot read the rows after " + seqs(last, last), rc).message());
+		return;
+	}
+	tail = Tail{name_of(f.path), link, last};
+}
+
+} // namespace
+
+const char *to_string(ProblemKind kind)
+{
+	switch (kind) {
+	case ProblemKind::Unreadable:
+		return "unreadable";
+	case ProblemKind::Truncated:
+		return "truncated";
+	case ProblemKind::EditedRow:
+		return "edited row";
+	case ProblemKind::DeletedRows:
+		return "deleted rows";
+	case ProblemKind::SeqGap:
+		return "seq gap";
+	case ProblemKind::BrokenFileLink:
+		return "broken link between files";
+	case ProblemKind::BadRow:
+		return "bad row";
+	}
+	return "unknown";
+}
+
+std::string describe(const Problem &p)
+{
+	std::string s = name_of(p.file) + ": " + to_string(p.kind);
+	if (p.first_seq && p.last_seq >= p.first_seq)
+		s += ": " + seqs(p.first_seq, p.last_seq);
+	else if (p.first_seq)
+		s += ": from seq " + std::to_string(p.first_seq);
+	if (!p.detail.empty())
+		s += " (" + p.detail + ")";
+	return s;
+}
+
+std::vector<Problem> VerifyReport::problems() const
+{
+	std::vector<Problem> all;
+	for (const auto &f : files)
+		all.insert(all.end(), f.problems.begin(), f.problems.end());
+	return all;
+}
+
+std::string resolve_events_dir(const std::string &dir)
+{
+	struct stat st{};
+	std::string events = events_dir_of(dir);
+	return stat(events.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? events : dir;
+}
+
+Result<VerifyReport> verify(const std::string &dir)
+{
+	auto files = list_hour_files(resolve_events_dir(dir));
+	if (!files)
+		return files.error();
+	VerifyReport rep;
+	std::optional<Tail> tail;
+	for (const auto &f : *files) {
+		FileCheck fc;
+		fc.path = f.path;
+		check_file(f, tail, fc);
+		rep.files.push_back(std::move(fc));
+	}
+	return rep;
+}
+
+} // namespace linesman::store
