@@ -19,6 +19,7 @@ agent::Config test_config()
 	cfg.rollup.enabled = false;
 	cfg.ring_buffer.poll_ms = 20; // tests wait on events: keep latency low
 	cfg.heartbeat_s = 0;
+	cfg.store.enabled = false; // several sensors run at once here; store tests give each its own state_dir
 	return cfg;
 }
 

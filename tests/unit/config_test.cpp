@@ -333,7 +333,7 @@ TEST_CASE("config: unknown keys")
 	// Three edits away: a list instead of a guess.
 	CHECK(error_of("host: a\nlogging: debug\n") ==
 	      "linesman.yaml:2: logging: unknown key; expected one of: host, output, exec, rollup, "
-	      "process_cache, ring_buffer, network, files, heartbeat");
+	      "process_cache, ring_buffer, network, files, heartbeat, state_dir, store");
 	CHECK(error_of("output:\n  fmt: jsonl\n") ==
 	      "linesman.yaml:2: output.fmt: unknown key; expected one of: format, path, color");
 	// Flattened keys are not accepted at the top level.
@@ -538,4 +538,21 @@ TEST_CASE("config: bad file patterns name the item and the reason")
 		many += "    - /d" + std::to_string(i) + "/\n";
 	CHECK(error_of(many).find("expected at most 32") != std::string::npos);
 	CHECK(error_of("files:\n  wach: []\n").find("files.wach: unknown key") != std::string::npos);
+}
+
+TEST_CASE("config: state_dir and store")
+{
+	Config c = parsed("state_dir: /srv/linesman\nstore:\n  max_size_mib: 64\n  max_age_days: 2\n"
+			  "  keep_free_percent: 5\n");
+	CHECK(c.state_dir == "/srv/linesman");
+	CHECK(c.store.enabled);
+	CHECK(c.store.max_size_mib == 64);
+	CHECK(c.store.max_age_days == 2);
+	CHECK(c.store.keep_free_percent == 5);
+	CHECK(Config{}.state_dir == "/var/lib/linesman");
+	CHECK(error_of("state_dir: var/lib\n").find(":1: state_dir: 'var/lib' is not an absolute path") !=
+	      std::string::npos);
+	CHECK(error_of("store:\n  max_size_mib: 1\n").find(":2: store.max_size_mib: 1 is out of range") !=
+	      std::string::npos);
+	CHECK(error_of("store:\n  keep_free_percent: 95\n").find("store.keep_free_percent") != std::string::npos);
 }

@@ -47,5 +47,10 @@ TEST_CASE("packaging/linesman.yaml parses and equals the built-in defaults")
 	CHECK(c.files.content.deny == d.files.content.deny);
 	CHECK(c.files.content.max_file_size == d.files.content.max_file_size);
 	CHECK(c.files.content.memory_mib == d.files.content.memory_mib);
+	CHECK(c.state_dir == d.state_dir);
+	CHECK(c.store.enabled == d.store.enabled);
+	CHECK(c.store.max_size_mib == d.store.max_size_mib);
+	CHECK(c.store.max_age_days == d.store.max_age_days);
+	CHECK(c.store.keep_free_percent == d.store.keep_free_percent);
 	CHECK(c.heartbeat_s == d.heartbeat_s);
 }

@@ -598,6 +598,49 @@ Status set_files(const YAML::Node &v, const Place &at, Config &cfg)
 	return parse_section(v, at, kFilesKeys, cfg);
 }
 
+Status set_state_dir(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	const std::string accepted = "expected an absolute directory path, e.g. /var/lib/linesman";
+	auto s = scalar(v, at, accepted);
+	if (!s)
+		return s.error();
+	const std::string &dir = s.value();
+	if (dir.empty() || dir[0] != '/' || dir.find('\0') != std::string::npos)
+		return bad(at, shown(dir) + " is not an absolute path", accepted);
+	cfg.state_dir = dir;
+	return ok();
+}
+
+Status set_store_enabled(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return assign(boolean(v, at), cfg.store.enabled);
+}
+
+Status set_store_max_size(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return assign(integer(v, at, 16, 1u << 20, "expected 16..1048576 MiB"), cfg.store.max_size_mib);
+}
+
+Status set_store_max_age(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return assign(integer(v, at, 1, 3650, "expected 1..3650 days"), cfg.store.max_age_days);
+}
+
+Status set_store_keep_free(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return assign(integer(v, at, 0, 90, "expected 0..90 percent"), cfg.store.keep_free_percent);
+}
+
+const Key kStoreKeys[] = {{"enabled", set_store_enabled},
+			  {"max_size_mib", set_store_max_size},
+			  {"max_age_days", set_store_max_age},
+			  {"keep_free_percent", set_store_keep_free}};
+
+Status set_store(const YAML::Node &v, const Place &at, Config &cfg)
+{
+	return parse_section(v, at, kStoreKeys, cfg);
+}
+
 const Key kTopKeys[] = {{"host", set_host},
 			{"output", set_output},
 			{"exec", set_exec},
@@ -606,7 +649,9 @@ const Key kTopKeys[] = {{"host", set_host},
 			{"ring_buffer", set_ring_buffer},
 			{"network", set_network},
 			{"files", set_files},
-			{"heartbeat", set_heartbeat}};
+			{"heartbeat", set_heartbeat},
+			{"state_dir", set_state_dir},
+			{"store", set_store}};
 
 // LoadAll rather than Load: Load silently ignores every document after the
 // first, which would hide half of a file that was pasted together.

@@ -84,6 +84,17 @@ struct Config {
 	} files;
 
 	uint32_t heartbeat_s = 60; // heartbeat: seconds between agent heartbeat events, 0 = off
+
+	// state_dir: where the agent keeps its state; the event log is in its events/ folder.
+	std::string state_dir = "/var/lib/linesman";
+
+	// The local, tamper-evident event log (userspace/store/).
+	struct Store {
+		bool enabled = true;            // store.enabled
+		uint32_t max_size_mib = 1024;   // store.max_size_mib: all hour files together, 16 .. 1048576
+		uint32_t max_age_days = 14;     // store.max_age_days: 1 .. 3650
+		uint32_t keep_free_percent = 15; // store.keep_free_percent: of the filesystem, 0 .. 90
+	} store;
 };
 
 inline constexpr const char *kDefaultConfigPath = "/etc/linesman/linesman.yaml";

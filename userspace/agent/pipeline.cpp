@@ -19,7 +19,8 @@ constexpr size_t kMaxFolded = 1 << 16;
 
 Pipeline::Pipeline(proc::ProcessCache &cache, PipelineOptions opts, Emit emit,
 		   fim::FileChanges *files)
-    : cache_(cache), opts_(std::move(opts)), emit_(std::move(emit)), files_(files), rollup_(opts_.rollup)
+    : cache_(cache), opts_(std::move(opts)), emit_(std::move(emit)), files_(files), rollup_(opts_.rollup),
+      next_seq_(opts_.first_seq)
 {
 	// Interface names resolve only in the agent's own network namespace.
 	struct stat st{};

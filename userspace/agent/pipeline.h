@@ -23,6 +23,7 @@ struct PipelineOptions {
 	bool rollup_enabled = true;
 	aggregate::RollupOptions rollup;
 	Process agent_process; // the acting process of agent and loss events: linesmand itself
+	uint64_t first_seq = 1; // continues the store's sequence across restarts
 };
 
 class Pipeline {

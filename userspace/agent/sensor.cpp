@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -17,6 +18,7 @@
 #include "decode/net_names.h"
 #include "fim/changes.h"
 #include "fim/watch.h"
+#include "store/store.h"
 #include "proc/process_cache.h"
 #include "proc/procfs.h"
 #include "ringbuf/reader.h"
@@ -28,6 +30,12 @@ constexpr uint64_t kTickNs = 1'000'000'000;
 // A watched file open for writing longer than this is checked against /proc:
 // is its opener still holding it? (See Impl::reap_open_files.)
 constexpr uint64_t kOpenCheckNs = 10'000'000'000;
+// Events waiting for the store thread: it commits every kStoreFlush (so an event
+// sits in memory for at most that plus one commit), or sooner at kStoreBatch.
+constexpr auto kStoreFlush = std::chrono::milliseconds(200);
+constexpr size_t kStoreBatch = 4096;
+constexpr size_t kStoreMaxPending = 1 << 18; // beyond: counted as lost, never blocking
+constexpr uint64_t kRetentionNs = 60'000'000'000;
 constexpr size_t kBatch = 512;
 
 std::string read_boot_id()
@@ -77,6 +85,20 @@ struct Sensor::Impl {
 	aggregate::UdpSummarizer udp;
 	uint64_t last_summary = 0;
 	std::unique_ptr<fim::FileChanges> files; // null when files.enabled is false
+
+	// The event log: the pipeline thread queues, the store thread commits.
+	std::unique_ptr<store::Store> store; // null when store.enabled is false
+	std::thread store_thread;
+	std::mutex store_mu;
+	std::condition_variable store_cv;
+	std::vector<Event> store_pending; // guarded by store_mu
+	bool store_stop = false;          // guarded by store_mu
+	bool store_gap = false;           // guarded by store_mu: events dropped before the next batch
+	std::atomic<uint64_t> store_lost{0}, store_shed{0}, store_retired_files{0};
+	std::string store_error;          // guarded by store_mu: the last append error, reported once
+	uint64_t reported_store_lost = 0, reported_store_shed = 0, reported_retired = 0;
+	void store_queue(const Event &ev);
+	void store_loop();
 	uint64_t last_rescan = 0, last_open_check = 0;
 	std::string last_watch_error;
 	bool tcp_summary_error_reported = false;
@@ -211,6 +233,27 @@ void Sensor::Impl::report_losses()
 		pipeline->on_loss("file_attr_table", "file_attr_change", c.file_pending_full - reported_kernel.file_pending_full);
 		reported_kernel = c;
 	}
+	if (store) {
+		uint64_t lost = store_lost.load(), shed = store_shed.load(), retired = store_retired_files.load();
+		pipeline->on_loss("store", "event", lost - reported_store_lost);
+		// A full disk: hour files deleted before their time to keep recording.
+		pipeline->on_loss("store_disk_full", "stored_event", shed - reported_store_shed);
+		if (lost > reported_store_lost) {
+			std::string why;
+			{
+				std::lock_guard lock(store_mu);
+				why.swap(store_error);
+			}
+			if (!why.empty())
+				pipeline->on_agent("error", "event log: " + why);
+		}
+		if (retired > reported_retired)
+			pipeline->on_agent("store", "retention deleted " + std::to_string(retired - reported_retired) +
+							    " hour file(s) past store.max_size_mib, max_age_days or keep_free_percent");
+		reported_store_lost = lost;
+		reported_store_shed = shed;
+		reported_retired = retired;
+	}
 	if (files) {
 		// A CLOSE whose OPEN was lost (the loss of the OPEN was counted as a
 		// "file" record) cannot become a write event: that write is lost.
@@ -239,6 +282,63 @@ void Sensor::Impl::report_losses()
 						    "; no further events will be recorded until linesmand restarts");
 		std::fprintf(stderr, "linesmand: ring-buffer reader stopped: %s\n", reader_error.c_str());
 		reader_error_reported = true;
+	}
+}
+
+// On the pipeline thread, for every event: queue it for the store thread.
+void Sensor::Impl::store_queue(const Event &ev)
+{
+	std::lock_guard lock(store_mu);
+	if (store_pending.size() >= kStoreMaxPending) {
+		// The disk cannot keep up: never block the pipeline, count the loss.
+		store_lost.fetch_add(1, std::memory_order_relaxed);
+		store_gap = true;
+		return;
+	}
+	store_pending.push_back(ev);
+	if (store_pending.size() >= kStoreBatch)
+		store_cv.notify_one();
+}
+
+void Sensor::Impl::store_loop()
+{
+	std::vector<Event> batch;
+	bool after_loss = false;
+	uint64_t last_retention = clock::boottime_ns();
+	for (;;) {
+		bool stopping;
+		{
+			std::unique_lock lock(store_mu);
+			store_cv.wait_for(lock, kStoreFlush,
+					  [&] { return store_stop || store_pending.size() >= kStoreBatch; });
+			stopping = store_stop;
+			batch.swap(store_pending);
+			after_loss |= std::exchange(store_gap, false);
+		}
+		if (!batch.empty()) {
+			auto r = store->append(batch, after_loss ? store::Continuity::AfterLoss
+								 : store::Continuity::Contiguous);
+			after_loss = r.not_stored > 0;
+			for (const auto &f : r.shed.deleted)
+				store_shed.fetch_add(f.events, std::memory_order_relaxed);
+			if (r.not_stored) {
+				store_lost.fetch_add(r.not_stored, std::memory_order_relaxed);
+				std::lock_guard lock(store_mu);
+				store_error = r.error ? r.error->what() : "events not stored";
+			}
+			batch.clear();
+		}
+		uint64_t now = clock::boottime_ns();
+		if (now - last_retention >= kRetentionNs) {
+			if (auto rr = store->apply_retention(std::chrono::system_clock::now()))
+				store_retired_files.fetch_add(rr->deleted.size(), std::memory_order_relaxed);
+			last_retention = now;
+		}
+		if (stopping) {
+			std::lock_guard lock(store_mu);
+			if (store_pending.empty())
+				return;
+		}
 	}
 }
 
@@ -497,6 +597,20 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 
 	PipelineOptions po;
 	po.host = cfg.host.empty() ? host_name() : cfg.host;
+	if (cfg.store.enabled) {
+		store::StoreOptions so;
+		so.state_dir = cfg.state_dir;
+		so.host = po.host;
+		so.max_size = uint64_t(cfg.store.max_size_mib) << 20;
+		so.max_age = std::chrono::hours(24) * cfg.store.max_age_days;
+		so.keep_free = cfg.store.keep_free_percent / 100.0;
+		auto st = store::Store::open(so);
+		if (!st)
+			return Error("event log at " + cfg.state_dir + "/events: " + st.error().what() +
+				     " (set state_dir, or store.enabled: false to run without it)");
+		impl->store = std::make_unique<store::Store>(std::move(st.value()));
+		po.first_seq = impl->store->next_seq(); // seq continues across restarts
+	}
 	po.boot_wall_ns = co.boot_wall_ns;
 	po.rollup_enabled = cfg.rollup.enabled;
 	po.rollup = {cfg.rollup.threshold, cfg.rollup.window_s, cfg.rollup.max_keys};
@@ -512,6 +626,8 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 			if (ev.type == EventType::Loss)
 				p->lost.fetch_add(std::get<LossDetails>(ev.details).count, std::memory_order_relaxed);
 			p->out.write(ev);
+			if (p->store)
+				p->store_queue(ev);
 		},
 		impl->files.get());
 
@@ -525,6 +641,8 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 				 {{"processes_seeded", seeded}, {"files_baselined", baselined}});
 	impl->processes = impl->cache->size();
 	impl->last_summary = impl->last_rescan = impl->last_open_check = clock::boottime_ns();
+	if (impl->store)
+		impl->store_thread = std::thread([p] { p->store_loop(); });
 	impl->pipeline_thread = std::thread([p] { p->pipeline_loop(); });
 	return std::unique_ptr<Sensor>(new Sensor(std::move(impl)));
 }
@@ -554,6 +672,14 @@ void Sensor::stop()
 	impl_->pipeline_stop = true;
 	impl_->queue.wake();
 	impl_->pipeline_thread.join();
+	if (impl_->store_thread.joinable()) {
+		{
+			std::lock_guard lock(impl_->store_mu);
+			impl_->store_stop = true; // after the stop event: everything is queued
+		}
+		impl_->store_cv.notify_one();
+		impl_->store_thread.join();
+	}
 }
 
 SensorStatus Sensor::status() const
