@@ -385,14 +385,10 @@ void endpoint(Line &l, const std::string &addr, uint32_t port)
 	l.raw(":").num(port);
 }
 
-// connect, accept, listen, close, socket, udp: one NetDetails, `type` says which.
-void net_details(Line &l, EventType type, const Process &p, const NetDetails &d)
+// The endpoints, protocol and result of a network event: what both the compact and
+// the short line show.
+void net_summary(Line &l, EventType type, const NetDetails &d)
 {
-	l.raw("pid=").num(p.pid).raw(" ");
-	identity(l, p);
-	l.raw(" ");
-	program(l, p);
-	l.raw(" ");
 	switch (type) {
 	case EventType::Connect:
 	case EventType::Udp:
@@ -443,6 +439,17 @@ void net_details(Line &l, EventType type, const Process &p, const NetDetails &d)
 	}
 	if (!d.result.empty())
 		l.raw(" ").word(d.result);
+}
+
+// connect, accept, listen, close, socket, udp: one NetDetails, `type` says which.
+void net_details(Line &l, EventType type, const Process &p, const NetDetails &d)
+{
+	l.raw("pid=").num(p.pid).raw(" ");
+	identity(l, p);
+	l.raw(" ");
+	program(l, p);
+	l.raw(" ");
+	net_summary(l, type, d);
 	if (type == EventType::Listen || d.backlog)
 		l.raw(" backlog=").num(d.backlog);
 	if (type == EventType::Close || type == EventType::TcpSummary) {
@@ -605,6 +612,74 @@ void details(Line &l, const Process &p, std::monostate)
 	program(l, p);
 }
 
+// The short line's summary of each kind: the object of the event, no process detail.
+void summary(Line &l, EventType, const ExecDetails &d, const Process &p)
+{
+	l.word(!p.exe.empty() ? p.exe : d.filename);
+	for (std::size_t i = 1; i < p.argv.size(); i++)
+		l.raw(" ").word(p.argv[i]);
+	if (d.flags & kExecArgvTruncated)
+		l.raw(" …");
+}
+
+void summary(Line &l, EventType, const ExitDetails &d, const Process &)
+{
+	if (d.signal)
+		l.raw("signal=").raw(signal_name(d.signal)).raw(d.core_dumped ? " (core dumped)" : "");
+	else
+		l.raw("code=").snum(d.code);
+}
+
+void summary(Line &l, EventType, const RollupDetails &d, const Process &)
+{
+	l.raw(to_string(d.rolled_type)).raw(" ×").num(d.count).raw(" in ").num(d.window_s).raw("s");
+}
+
+void summary(Line &l, EventType, const LossDetails &d, const Process &)
+{
+	l.colour(kAlarm).raw("LOST ").num(d.count).raw(" ").text(d.what).raw(" at ").text(d.where);
+	l.reset();
+}
+
+void summary(Line &l, EventType, const AgentDetails &d, const Process &)
+{
+	l.text(d.what);
+	if (!d.version.empty())
+		l.raw(" version=").word(d.version);
+	if (!d.message.empty())
+		l.raw(" ").text(d.message);
+}
+
+void summary(Line &l, EventType type, const NetDetails &d, const Process &)
+{
+	net_summary(l, type, d);
+}
+
+void summary(Line &l, EventType, const FileDetails &d, const Process &)
+{
+	l.word(d.op.empty() ? "?" : d.op).raw(" ").word(d.path);
+	bool exchange = std::find(d.flags.begin(), d.flags.end(), "exchange") != d.flags.end();
+	if (!d.new_path.empty())
+		l.raw(exchange ? " ↔ " : " → ").word(d.new_path);
+	if (!d.target.empty())
+		l.raw(" -> ").word(d.target);
+}
+
+void summary(Line &, EventType, std::monostate, const Process &) {}
+
+// Local date and time to the millisecond: a query spans days, a live stream does not.
+std::string date_time_of(uint64_t ns)
+{
+	time_t secs = static_cast<time_t>(ns / 1000000000);
+	struct tm tm {};
+	localtime_r(&secs, &tm);
+	char buf[48];
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%03u", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 static_cast<unsigned>(ns / 1000000 % 1000));
+	return buf;
+}
+
 } // namespace
 
 std::string format_compact(const Event &ev, bool color)
@@ -623,6 +698,24 @@ std::string format_compact(const Event &ev, bool color)
 			    details(l, ev.process, d);
 	    },
 	    ev.details);
+	return l.take();
+}
+
+std::string format_short(const Event &ev, bool color)
+{
+	Line l(color);
+	l.raw(date_time_of(ev.time_ns)).raw(" ");
+	std::string_view type = to_string(ev.type);
+	l.colour(type_colour(ev.type)).raw(type).reset();
+	constexpr std::size_t kTypeWidth = 7; // "connect"
+	l.raw(std::string(type.size() < kTypeWidth ? kTypeWidth - type.size() : 0, ' ')).raw(" ");
+	const Process &p = ev.process;
+	if (!p.comm.empty())
+		l.word(p.comm);
+	else
+		l.word(p.exe.empty() ? std::string_view("?") : basename_of(p.exe));
+	l.raw("[").num(p.pid).raw("]: ");
+	std::visit([&](const auto &d) { summary(l, ev.type, d, p); }, ev.details);
 	return l.take();
 }
 

@@ -29,6 +29,13 @@ inline constexpr uint32_t kSchemaVersion = 1;
 // (callers pass true only for a terminal).
 std::string format_compact(const Event &ev, bool color);
 
+// The `linesman query -o short` line, like journalctl's: local date and time, type, comm[pid],
+// and what the event is about (the exec'd command, the endpoints, the file and op), without the
+// process detail (ids, user, cwd, parent, session) or a file's diff. Escaped as format_compact.
+// 2026-11-26 13:00:00.010 exec    ls[4242]: /usr/bin/ls -la /tmp
+// 2026-11-26 13:00:00.301 connect curl[4242]: 10.0.0.1:43122 -> 10.0.0.2:80 tcp established
+std::string format_short(const Event &ev, bool color);
+
 // One JSON object, no trailing newline. Keys are the proto field names in
 // lowerCamelCase (the proto3 JSON mapping); 64-bit integers are JSON numbers.
 // Beyond the schema: "type" and "rolledType" are the lowercase names ("exec", "connect"),

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// The subcommands behind cli.cpp's parser: each takes its options as parsed strings,
+// validates them, and returns an exit code (cli.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace linesman::query {
+
+struct QueryOptions {
+	std::string dir;
+	std::string since, until;          // "" : unbounded
+	std::string lines;                 // -n, "" : all
+	bool reverse = false;              // -r
+	std::vector<std::string> types;
+	std::string pid, exec_id, exe, user, path, port, addr; // "" : not given
+	std::string output = "short";
+	bool color = false;                // already decided: a terminal and no --no-color
+	uint64_t now_ns = 0;
+};
+int run_query(const QueryOptions &o, std::ostream &out, std::ostream &err);
+
+int run_verify(const std::string &dir, std::ostream &out, std::ostream &err);
+
+struct SqlOptions {
+	std::string dir;
+	std::string sql;
+	std::string file; // an hour ("2026-11-26T13", with or without ".db"); "": every file
+};
+int run_sql_command(const SqlOptions &o, std::ostream &out, std::ostream &err);
+
+} // namespace linesman::query
