@@ -3,7 +3,11 @@
 #   make            build/linesmand and build/linesman
 #   make deps       install build and test dependencies (Debian/Ubuntu, apt-get)
 #   make run        deps + build + run the agent in the foreground on its defaults
-#   make test       deps + build + unit, kernel and end-to-end tests (kernel tests need root)
+#   make test       deps + build + unit, kernel and end-to-end tests (kernel tests need root),
+#                   the unit tests again under ASan/UBSan, and the fuzz regression inputs
+#   make test-asan  the unit tests under AddressSanitizer + UBSan (build/asan/)
+#   make fuzz       libFuzzer on every parser, FUZZ_SECONDS (60) each (build/fuzz/; clang)
+#   make fuzz-regress  every saved fuzz input and seed through its target, under ASan
 #   make bench      agent overhead on workloads, as ratios (build/bench/report.md)
 #   make vmlinux    regenerate bpf/vmlinux/$(ARCH)/vmlinux.h from this machine's BTF
 
@@ -67,8 +71,9 @@ $(PROTO_OBJ): $(PROTO_CC) | $(BUILD)/obj/gen
 
 # ---- userspace ----
 CXXFLAGS ?= -O2 -g
-LS_CXXFLAGS := -std=c++20 -Wall -Wextra -Werror -MMD -MP -pthread \
-	-Iuserspace -Ibpf/include -I$(BUILD)/gen $(CXXFLAGS)
+LS_BASE_CXXFLAGS := -std=c++20 -Wall -Wextra -Werror -MMD -MP -pthread \
+	-Iuserspace -Ibpf/include -I$(BUILD)/gen
+LS_CXXFLAGS := $(LS_BASE_CXXFLAGS) $(CXXFLAGS)
 LDLIBS := -lbpf -lelf -lz -lprotobuf-lite -lyaml-cpp -lcrypto -lsqlite3 -pthread
 
 LIB_SRCS := $(filter-out userspace/agent/main.cpp userspace/query/main.cpp, \
@@ -112,11 +117,86 @@ $(BUILD)/tests/bench/workload: tests/bench/workload.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
+# ---- sanitizers: the unit tests again under ASan + UBSan ----
+# Own objects and library under $(BUILD)/asan (a sanitized object must not end
+# up in linesmand); the skeleton and the protobuf code are shared, the latter
+# uninstrumented, which ASan allows. -O1: a shorter build and usable stacks.
+# gcc's -Wmaybe-uninitialized misfires on sanitizer-instrumented code (here
+# inside libstdc++'s std::regex; gcc's manual warns of it under -fsanitize), so
+# that one warning is left to the normal build.
+ASAN_BUILD := $(BUILD)/asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ASAN_CXXFLAGS := $(LS_BASE_CXXFLAGS) -O1 -g $(SAN_FLAGS) -Wno-maybe-uninitialized
+ASAN_LIB := $(ASAN_BUILD)/liblinesman.a
+
+$(ASAN_BUILD)/obj/%.o: %.cpp $(SKEL) $(PROTO_H)
+	@mkdir -p $(@D)
+	$(call msg,CXX-ASAN,$@)
+	$(Q)$(CXX) $(ASAN_CXXFLAGS) -c $< -o $@
+
+$(ASAN_LIB): $(LIB_SRCS:%.cpp=$(ASAN_BUILD)/obj/%.o) $(PROTO_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(ASAN_BUILD)/tests/unit_tests: $(UNIT_SRCS:%.cpp=$(ASAN_BUILD)/obj/%.o) $(ASAN_LIB)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CXX) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- fuzzing: one libFuzzer target per parser (tests/fuzz/README.md) ----
+# libFuzzer is clang's, so the library sources the targets reach are compiled
+# again with clang and coverage instrumentation under $(BUILD)/fuzz. The same
+# target sources also link, with g++ and ASan, against a driver that replays
+# saved inputs: `make fuzz-regress`, part of `make test`.
+FUZZ_CXX ?= clang++
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/targets/*.cpp)))
+FUZZ_LIB_SRCS := userspace/decode/decoder.cpp userspace/agent/config.cpp \
+	userspace/fim/pattern.cpp userspace/fim/diff.cpp userspace/fim/watch.cpp
+FUZZ_LIB := $(FUZZ_BUILD)/libfuzzed.a
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+FUZZ_REGRESS_BINS := $(FUZZ_TARGETS:%=$(ASAN_BUILD)/fuzz/%)
+# Seeds made at build time: decoder records from the current linesman_abi.h,
+# and the shipped configuration as it is now.
+FUZZ_SEEDS := $(FUZZ_BUILD)/seeds/.stamp
+
+$(FUZZ_BUILD)/obj/%.o: %.cpp $(SKEL) $(PROTO_H)
+	@mkdir -p $(@D)
+	$(call msg,CXX-FUZZ,$@)
+	$(Q)$(FUZZ_CXX) $(LS_BASE_CXXFLAGS) -O1 -g -fsanitize=fuzzer-no-link $(SAN_FLAGS) -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_SRCS:%.cpp=$(FUZZ_BUILD)/obj/%.o)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/targets/%.o $(FUZZ_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(FUZZ_CXX) -fsanitize=fuzzer $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+$(FUZZ_REGRESS_BINS): $(ASAN_BUILD)/fuzz/%: $(ASAN_BUILD)/obj/tests/fuzz/targets/%.o \
+		$(ASAN_BUILD)/obj/tests/fuzz/replay.o $(ASAN_LIB)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CXX) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+$(FUZZ_BUILD)/decoder_seeds: tests/fuzz/decoder_seeds.cpp bpf/include/linesman_abi.h
+	@mkdir -p $(@D)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -std=c++20 -Wall -Wextra -Werror -Ibpf/include -o $@ $<
+
+$(FUZZ_SEEDS): $(FUZZ_BUILD)/decoder_seeds packaging/linesman.yaml
+	$(call msg,SEEDS,$(@D))
+	$(Q)rm -rf $(@D) && mkdir -p $(@D)/decoder $(@D)/config
+	$(Q)$(FUZZ_BUILD)/decoder_seeds $(@D)/decoder
+	$(Q)cp packaging/linesman.yaml $(@D)/config/
+	$(Q)touch $@
+
 $(BUILD)/bpf $(BUILD)/gen $(BUILD)/obj/gen:
 	$(Q)mkdir -p $@
 
 # ---- entry points ----
-.PHONY: all deps run test test-unit test-kernel test-e2e bench clean vmlinux
+.PHONY: all deps run test test-unit test-kernel test-e2e test-asan fuzz fuzz-regress bench clean vmlinux
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/linesmand $(BUILD)/linesman
@@ -127,8 +207,14 @@ deps:
 run: deps all
 	$(BUILD)/linesmand $(RUN_ARGS)
 
+# The sanitizer build doubles the compile work: build in parallel unless the
+# caller already chose a -j.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+TEST_JOBS := $(if $(findstring j,$(filter-out --%,$(MAKEFLAGS))),,-j$(NPROC))
+
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/unit_tests $(BUILD)/tests/kernel_tests
+	$(Q)$(MAKE) --no-print-directory $(TEST_JOBS) all $(BUILD)/tests/unit_tests $(BUILD)/tests/kernel_tests \
+		$(ASAN_BUILD)/tests/unit_tests $(FUZZ_REGRESS_BINS) $(FUZZ_SEEDS)
 	$(Q)./tests/run-all.sh $(BUILD)
 
 test-unit: $(BUILD)/tests/unit_tests
@@ -139,6 +225,17 @@ test-kernel: all $(BUILD)/tests/kernel_tests
 
 test-e2e: all
 	tests/e2e/run.sh $(BUILD)
+
+test-asan: $(ASAN_BUILD)/tests/unit_tests
+	$(Q)./tests/run-all.sh $(BUILD) asan
+
+fuzz-regress: $(FUZZ_REGRESS_BINS) $(FUZZ_SEEDS)
+	$(Q)./tests/run-all.sh $(BUILD) fuzz-regress
+
+# Bounded: FUZZ_SECONDS per target, two targets at a time. A crash is saved
+# under tests/fuzz/regressions/<target>/ and fails the run.
+fuzz: $(FUZZ_BINS) $(FUZZ_SEEDS)
+	$(Q)tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Overhead of the agent on workloads, side by side (ratios). Needs root.
 bench: deps

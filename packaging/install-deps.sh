@@ -6,7 +6,7 @@ set -eu
 
 PKGS="make clang llvm gcc g++ libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
       protobuf-compiler libprotobuf-dev doctest-dev libyaml-cpp-dev libcli11-dev
-      libsqlite3-dev libssl-dev openssh-server openssh-client iproute2 procps util-linux python3"
+      libsqlite3-dev libssl-dev libclang-rt-14-dev openssh-server openssh-client iproute2 procps util-linux python3"
 
 missing=""
 for p in $PKGS; do

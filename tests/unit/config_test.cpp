@@ -556,3 +556,14 @@ TEST_CASE("config: state_dir and store")
 	      std::string::npos);
 	CHECK(error_of("store:\n  keep_free_percent: 95\n").find("store.keep_free_percent") != std::string::npos);
 }
+
+TEST_CASE("config: a stray comma is a syntax error, not a hang (yaml-cpp#1040, found by fuzzing)")
+{
+	for (const char *text : {",", ",},", "host: a\n,\n"}) {
+		auto r = parse_config(text, "linesman.yaml");
+		REQUIRE_FALSE(r);
+		CHECK(r.error().message().find("linesman.yaml") == 0);
+		CHECK(r.error().message().find("YAML syntax error") != std::string::npos);
+	}
+	CHECK(parse_config("---\n---\n", "linesman.yaml")); // empty documents: the defaults
+}

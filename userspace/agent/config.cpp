@@ -25,9 +25,11 @@
 #include <cerrno>
 #include <limits>
 #include <span>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "fim/pattern.h"
@@ -653,12 +655,45 @@ const Key kTopKeys[] = {{"host", set_host},
 			{"state_dir", set_state_dir},
 			{"store", set_store}};
 
+// Reads the stream's documents without building them, and stops when the
+// parser stops consuming input: yaml-cpp 0.7's LoadAll loops for ever on some
+// malformed input (",", ",},": yaml-cpp#1040, found by our config fuzzer),
+// allocating an empty document per turn until memory runs out.
+class DocumentScan : public YAML::EventHandler {
+public:
+	void OnDocumentStart(const YAML::Mark &mark) override { start = mark.pos; }
+	void OnDocumentEnd() override {}
+	void OnNull(const YAML::Mark &, YAML::anchor_t) override {}
+	void OnAlias(const YAML::Mark &, YAML::anchor_t) override {}
+	void OnScalar(const YAML::Mark &, const std::string &, YAML::anchor_t, const std::string &) override {}
+	void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+			     YAML::EmitterStyle::value) override {}
+	void OnSequenceEnd() override {}
+	void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+	void OnMapEnd() override {}
+	int start = -1; // where the last document began
+};
+
 // LoadAll rather than Load: Load silently ignores every document after the
-// first, which would hide half of a file that was pasted together.
+// first, which would hide half of a file that was pasted together. The scan
+// first proves the stream ends.
 Result<YAML::Node> root_document(const std::string &yaml, std::string_view source)
 {
 	std::vector<YAML::Node> docs;
 	try {
+		std::istringstream in(yaml);
+		YAML::Parser parser(in);
+		int last_start = -1;
+		DocumentScan scan;
+		for (size_t n = 0; parser.HandleNextDocument(scan); ++n) {
+			int begun = scan.start;
+			scan.start = -1;
+			bool stalled = n > 0 && begun <= last_start;
+			if (stalled || n > 1000)
+				return Error(std::string(source) + ": YAML syntax error: the parser stopped making "
+								   "progress (a stray ',' or '}' outside a [list] or {map}?)");
+			last_start = begun;
+		}
 		docs = YAML::LoadAll(yaml);
 	} catch (const YAML::ParserException &e) {
 		return Error(std::string(source) + ":" + std::to_string(std::max(e.mark.line, 0) + 1) +
