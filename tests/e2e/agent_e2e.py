@@ -14,20 +14,34 @@ LINESMAND = os.path.join(BUILD, "linesmand")
 LINESMAN = os.path.join(BUILD, "linesman")
 
 
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, timeout=60, **kw)
+def run(args, timeout=60, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kw)
 
 
 class Agent:
-    """linesmand in the background, stopped with SIGTERM."""
+    """linesmand in the background, stopped with SIGTERM.
+
+    Each has its own lock file and state directory (the event log) unless the
+    test gives them: with the defaults these tests would fail whenever another
+    agent runs on the machine (a package install, a benchmark), continue the
+    machine's event log and its seq, and leave their events in it."""
 
     def __init__(self, *args):
+        self.tmp = tempfile.TemporaryDirectory()
+        if "--lock-file" not in args:
+            args = ("--lock-file", os.path.join(self.tmp.name, "linesmand.lock"), *args)
+        if "--config" not in args:
+            cfg = os.path.join(self.tmp.name, "linesman.yaml")
+            with open(cfg, "w") as f:
+                f.write(f"state_dir: {self.tmp.name}/state\n")
+            args = ("--config", cfg, *args)
         self.proc = subprocess.Popen([LINESMAND, *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         out, err = self.proc.communicate(timeout=30)
+        self.tmp.cleanup()
         return self.proc.returncode, out, err
 
 
@@ -146,7 +160,8 @@ class AgentTests(unittest.TestCase):
                 f.write("Port 22\nPermitRootLogin no\n")
             cfg = os.path.join(d, "linesman.yaml")
             with open(cfg, "w") as f:
-                f.write(f"files:\n  watch: [{watched}/]\n  content:\n    track: [{watched}/]\n")
+                f.write(f"state_dir: {d}/state\nfiles:\n  watch: [{watched}/]\n"
+                        f"  content:\n    track: [{watched}/]\n")
             out = os.path.join(d, "events.jsonl")
             agent = Agent("--config", cfg, "-o", "jsonl", "--output-file", out)
             self.assertTrue(wait_for(lambda: os.path.exists(out) and os.path.getsize(out) > 0),
@@ -171,6 +186,49 @@ class AgentTests(unittest.TestCase):
             self.assertNotEqual(ev["file"]["sha256Before"], ev["file"]["sha256After"])
             self.assertEqual(ev["file"]["sizeAfter"], 28)
 
+    def test_sighup_reloads_the_watch_list_and_keeps_it_on_a_broken_file(self):
+        with tempfile.TemporaryDirectory(dir="/var/tmp") as d:
+            a, b = os.path.join(d, "a"), os.path.join(d, "b")
+            os.mkdir(a)
+            os.mkdir(b)
+            cfg = os.path.join(d, "linesman.yaml")
+
+            def config(text):
+                with open(cfg, "w") as f:
+                    f.write(f"state_dir: {d}/state\n" + text)
+            config(f"files:\n  watch: [{a}/]\n")
+            out = os.path.join(d, "events.jsonl")
+            agent = Agent("--config", cfg, "-o", "jsonl", "--output-file", out)
+            self.assertTrue(wait_for(lambda: os.path.exists(out) and os.path.getsize(out) > 0))
+
+            def agent_events(what):
+                return [e for e in read_jsonl(out) if e["type"] == "agent" and e["agent"]["what"] == what]
+
+            def writes(path):
+                return [e for e in read_jsonl(out) if e["type"] == "file" and e["file"]["op"] == "write"
+                        and e["file"]["path"] == path]
+
+            config(f"files:\n  watch: [{b}/]\n")
+            agent.proc.send_signal(signal.SIGHUP)
+            self.assertTrue(wait_for(lambda: agent_events("reload")), "no reload event")
+            self.assertIn("applied: files watch", agent_events("reload")[0]["agent"]["message"])
+            with open(os.path.join(b, "f"), "w") as f:
+                f.write("now watched\n")
+            self.assertTrue(wait_for(lambda: writes(os.path.join(b, "f"))), "b/ not watched after reload")
+
+            config("files:\n  watch:\n    - relative/\n")
+            agent.proc.send_signal(signal.SIGHUP)
+            self.assertTrue(wait_for(lambda: len(agent_events("reload")) == 2), "no second reload event")
+            msg = agent_events("reload")[1]["agent"]["message"]
+            self.assertIn("configuration not reloaded", msg)
+            self.assertIn("linesman.yaml:4: files.watch[0]", msg)
+            with open(os.path.join(b, "g"), "w") as f:
+                f.write("still watched\n")
+            self.assertTrue(wait_for(lambda: writes(os.path.join(b, "g"))), "b/ dropped by a broken reload")
+            rc, _, err = agent.stop()
+            self.assertEqual(rc, 0, err)
+            self.assertIn("reload", err)
+
     def test_compact_output_on_stdout(self):
         agent = Agent()
         time.sleep(1.0)
@@ -184,6 +242,51 @@ class AgentTests(unittest.TestCase):
         self.assertIn("/usr/bin/echo", lines[0])
         self.assertIn(f"ppid={os.getpid()}", lines[0])
         self.assertNotIn("\x1b[", out, "no colours when stdout is not a terminal")
+
+    def test_second_agent_is_refused_and_the_first_keeps_running(self):
+        with tempfile.TemporaryDirectory() as d:
+            # A directory that does not exist yet: the agent creates it, 0755.
+            lock = os.path.join(d, "run", "linesmand.lock")
+            out = os.path.join(d, "events.jsonl")
+            first = Agent("--lock-file", lock, "-o", "jsonl", "--output-file", out)
+            try:
+                self.assertTrue(wait_for(lambda: os.path.exists(out) and os.path.getsize(out) > 0),
+                                "no agent start event")
+                self.assertEqual(os.stat(os.path.dirname(lock)).st_mode & 0o777, 0o755)
+                with open(lock) as f:
+                    self.assertEqual(f.read().strip(), str(first.proc.pid))
+
+                second_out = os.path.join(d, "second.jsonl")
+                started = time.monotonic()
+                r = run([LINESMAND, "--lock-file", lock, "-o", "jsonl", "--output-file", second_out],
+                        timeout=10)
+                self.assertLess(time.monotonic() - started, 5.0)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn("another linesmand is running", r.stderr)
+                self.assertIn(lock, r.stderr)
+                self.assertIn(f"pid {first.proc.pid}", r.stderr)
+                # Refused before it opened its output or loaded anything.
+                self.assertFalse(os.path.exists(second_out))
+
+                self.assertIsNone(first.proc.poll(), "the first agent died")
+                marker = f"linesman-lock-{os.getpid()}"
+                subprocess.run(["/bin/echo", marker], stdout=subprocess.DEVNULL, check=True)
+                self.assertTrue(wait_for(lambda: [e for e in read_jsonl(out) if e["type"] == "exec"
+                                                  and e["process"]["argv"] == ["/bin/echo", marker]]),
+                                "the first agent stopped reporting")
+            finally:
+                rc, _, err = first.stop()
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(read_jsonl(out)[-1]["agent"]["what"], "stop")
+
+            # The lock goes with its holder: a new agent starts on the same file.
+            before = len(read_jsonl(out))
+            again = Agent("--lock-file", lock, "-o", "jsonl", "--output-file", out)
+            self.assertTrue(wait_for(lambda: any(e["type"] == "agent" and e["agent"]["what"] == "start"
+                                                 for e in read_jsonl(out)[before:])),
+                            "a new agent did not start after the first stopped")
+            rc, _, err = again.stop()
+            self.assertEqual(rc, 0, err)
 
     def test_not_root_is_refused_with_the_fix(self):
         r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", LINESMAND])
