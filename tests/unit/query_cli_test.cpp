@@ -19,6 +19,13 @@ namespace {
 
 constexpr uint64_t kMs = 1'000'000;
 
+CliContext tty_ctx()
+{
+	CliContext c;
+	c.out_is_tty = true;
+	return c;
+}
+
 Event v6_connect(uint64_t seq, uint64_t time_ns)
 {
 	Event ev = net_event(seq, time_ns, EventType::Connect, 50000, 443, "2001:db8::443");
@@ -193,14 +200,14 @@ TEST_CASE("query cli: output formats")
 TEST_CASE("query cli: colours only on a terminal")
 {
 	Fixture fx;
-	auto tty = fx.run({"query", "-p", "100"}, {.out_is_tty = true, .now_ns = 0});
+	auto tty = fx.run({"query", "-p", "100"}, tty_ctx());
 	CHECK(tty.out == "2026-11-26 13:00:00.010 \x1b[32mexec\x1b[0m    ls[100]: /usr/bin/ls "
 			 "--config /etc/ls/main.conf -v\n");
-	auto plain = fx.run({"query", "-p", "100", "--no-color"}, {.out_is_tty = true, .now_ns = 0});
+	auto plain = fx.run({"query", "-p", "100", "--no-color"}, tty_ctx());
 	CHECK(plain.out.find('\x1b') == std::string::npos);
 	auto pipe = fx.run({"query", "-p", "100", "-o", "compact"});
 	CHECK(pipe.out.find('\x1b') == std::string::npos);
-	auto json = fx.run({"query", "-p", "100", "-o", "json"}, {.out_is_tty = true, .now_ns = 0});
+	auto json = fx.run({"query", "-p", "100", "-o", "json"}, tty_ctx());
 	CHECK(json.out.find('\x1b') == std::string::npos);
 }
 
@@ -323,4 +330,229 @@ TEST_CASE("query cli: config check still works")
 	std::ostringstream out2, err2;
 	CHECK(run_cli({"--help"}, out2, err2) == 0);
 	CHECK(out2.str().find("Exit status:") != std::string::npos);
+}
+
+namespace {
+
+// The store the fixture wrote to, reopened: the agent appending while a follow polls.
+void append_more(const std::string &dir, std::vector<Event> evs)
+{
+	store::StoreOptions o;
+	o.state_dir = dir;
+	auto s = store::Store::open(o);
+	REQUIRE(s.ok());
+	REQUIRE(s->append(evs).ok());
+}
+
+} // namespace
+
+TEST_CASE("query cli: follow prints events stored after the query")
+{
+	Fixture fx;
+	int polls = 0;
+	CliContext ctx;
+	ctx.follow_interval_ms = 1;
+	ctx.follow_stop = [&] {
+		++polls;
+		if (polls == 2)
+			append_more(fx.d.path, {exec_event(11, hour_ns(1, 50 * kMs), 104, "/usr/bin/ls"),
+						exec_event(12, hour_ns(1, 60 * kMs), 105, "/usr/bin/vi")});
+		if (polls == 4)
+			append_more(fx.d.path, {exec_event(13, hour_ns(1, 70 * kMs), 106, "/usr/bin/ls")});
+		return polls == 6;
+	};
+	auto r = fx.run({"query", "-f", "-n", "1", "-x", "ls", "-o", "short"}, ctx);
+	CHECK(r.rc == 0);
+	CHECK(r.err == "");
+	CHECK(r.out == "2026-11-26 14:00:00.010 exec    ls[102]: /usr/bin/ls --config /etc/ls/main.conf -v\n"
+		       "2026-11-26 14:00:00.050 exec    ls[104]: /usr/bin/ls --config /etc/ls/main.conf -v\n"
+		       "2026-11-26 14:00:00.070 exec    ls[106]: /usr/bin/ls --config /etc/ls/main.conf -v\n");
+	CHECK(polls == 6);
+
+	// Nothing matching yet is no error while following; a network post-filter still applies.
+	polls = 0;
+	ctx.follow_stop = [&] {
+		if (++polls == 2) {
+			Event far = net_event(14, hour_ns(1, 80 * kMs), EventType::Connect, 40000, 80, "203.0.113.5");
+			Event near = net_event(15, hour_ns(1, 90 * kMs), EventType::Connect, 40001, 80, "203.0.113.6");
+			std::get<NetDetails>(far.details).local_addr = "172.16.0.1";
+			append_more(fx.d.path, {far, near});
+		}
+		return polls == 3;
+	};
+	r = fx.run({"query", "--follow", "--addr", "10.0.0.0/8", "-S", "14:00:00.060", "-o", "jsonl"}, ctx);
+	CHECK(r.rc == 0);
+	CHECK(r.err == "");
+	CHECK(r.out.find("\"seq\":15,") != std::string::npos);
+	CHECK(r.out.find("\"seq\":14,") == std::string::npos);
+	CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+
+	r = fx.run({"query", "-f", "-r"}, ctx);
+	CHECK(r.rc == 2);
+	CHECK(r.err == "linesman: -f: cannot follow newest first (-r)\n");
+	r = fx.run({"query", "-f", "-o", "json"}, ctx);
+	CHECK(r.rc == 2);
+	CHECK(r.err == "linesman: -f: -o json is one document, printed at the end; follow with -o jsonl\n");
+}
+
+namespace {
+
+// systemd -> sshd (not stored) -> bash 200 -> { vim 201, curl 202 -> sh 203 }, and 300 elsewhere.
+struct TreeFixture {
+	TempDir d;
+	query_test::Tz tz{"UTC0"};
+	static Event child(Event ev, const std::string &parent_exec_id)
+	{
+		ev.process.parent_exec_id = parent_exec_id;
+		return ev;
+	}
+	static Event by(Event ev, const Event &exec)
+	{
+		ev.process = exec.process;
+		return ev;
+	}
+	TreeFixture()
+	{
+		Event bash = exec_event(1, hour_ns(0, 10 * kMs), 200, "/usr/bin/bash");
+		bash.process.ancestors = {"/usr/sbin/sshd", "/usr/lib/systemd/systemd"};
+		Event vim = child(exec_event(2, hour_ns(0, 20 * kMs), 201, "/usr/bin/vim.basic"), bash.process.exec_id);
+		vim.process.argv = {"vim", "/etc/hosts"};
+		vim.process.start_time_ns = hour_ns(0, 20 * kMs);
+		Event curl = child(exec_event(3, hour_ns(0, 30 * kMs), 202, "/usr/bin/curl"), bash.process.exec_id);
+		curl.process.argv = {"curl", "-d", "a b", "http://198.51.100.9/"};
+		Event sh = child(exec_event(4, hour_ns(0, 40 * kMs), 203, "/bin/sh"), curl.process.exec_id);
+		Event other = exec_event(5, hour_ns(0, 45 * kMs), 300, "/usr/bin/ls");
+		std::vector<Event> b{
+		    bash, vim, curl, sh, other,
+		    by(file_event(6, hour_ns(0, 50 * kMs), "/etc/hosts"), vim),
+		    by(file_event(7, hour_ns(0, 51 * kMs), "/etc/hosts"), vim),
+		    by(file_event(8, hour_ns(0, 52 * kMs), "/etc/hosts.tmp", "/etc/hosts"), vim),
+		    by(net_event(9, hour_ns(0, 60 * kMs), EventType::Connect, 43122, 80, "198.51.100.9"), curl),
+		    by(net_event(10, hour_ns(0, 61 * kMs), EventType::Connect, 43123, 80, "198.51.100.9"), curl),
+		    by(net_event(11, hour_ns(0, 62 * kMs), EventType::Listen, 57722, 0, ""), sh),
+		    by(net_event(12, hour_ns(0, 63 * kMs), EventType::Accept, 22, 52144, "192.0.2.7"), bash),
+		    by(file_event(13, hour_ns(0, 64 * kMs), "/tmp/other"), other),
+		};
+		store::StoreOptions o;
+		o.state_dir = d.path;
+		auto s = store::Store::open(o);
+		REQUIRE(s.ok());
+		REQUIRE(s->append(b).ok());
+	}
+	Fixture::Run run(std::vector<std::string> args)
+	{
+		args.insert(args.end(), {"-D", d.path});
+		std::ostringstream out, err;
+		CliContext ctx;
+		ctx.now_ns = hour_ns(1);
+		int rc = run_cli(args, out, err, ctx);
+		return {rc, out.str(), err.str()};
+	}
+};
+
+} // namespace
+
+TEST_CASE("tree cli")
+{
+	TreeFixture fx;
+	// By pid: the whole subtree, the activity of each process folded under it.
+	auto r = fx.run({"tree", "200"});
+	CHECK(r.rc == 0);
+	CHECK(r.err == "");
+	CHECK(r.out ==
+	      "/usr/lib/systemd/systemd  (exec not stored)\n"
+	      "└─ /usr/sbin/sshd  (exec not stored)\n"
+	      "   └─ 200 /usr/bin/bash bash --config /etc/bash/main.conf -v  user=root  start=2026-11-26 13:00:00.000  ◀\n"
+	      "      │    accept tcp 192.0.2.7:52144\n"
+	      "      ├─ 201 /usr/bin/vim.basic vim /etc/hosts  user=alice  start=2026-11-26 13:00:00.020\n"
+	      "      │       file write /etc/hosts (2×)\n"
+	      "      │       file rename /etc/hosts.tmp -> /etc/hosts\n"
+	      "      └─ 202 /usr/bin/curl curl -d \"a b\" http://198.51.100.9/  user=root  start=2026-11-26 13:00:00.000\n"
+	      "         │    connect tcp 198.51.100.9:80 (2×)\n"
+	      "         └─ 203 /bin/sh sh --config /etc/sh/main.conf -v  user=root  start=2026-11-26 13:00:00.000\n"
+	      "                 listen tcp 10.0.0.1:57722\n");
+
+	// By exec id: its ancestry (with their activity) but not its siblings.
+	r = fx.run({"tree", "ZXhlYy0201"});
+	CHECK(r.rc == 0);
+	CHECK(r.out ==
+	      "/usr/lib/systemd/systemd  (exec not stored)\n"
+	      "└─ /usr/sbin/sshd  (exec not stored)\n"
+	      "   └─ 200 /usr/bin/bash bash --config /etc/bash/main.conf -v  user=root  start=2026-11-26 13:00:00.000\n"
+	      "      │    accept tcp 192.0.2.7:52144\n"
+	      "      └─ 201 /usr/bin/vim.basic vim /etc/hosts  user=alice  start=2026-11-26 13:00:00.020  ◀\n"
+	      "              file write /etc/hosts (2×)\n"
+	      "              file rename /etc/hosts.tmp -> /etc/hosts\n");
+
+	// -U before its activity: the process, without it.
+	r = fx.run({"tree", "203", "-U", "2026-11-26T13:00:00.055Z"});
+	CHECK(r.rc == 0);
+	CHECK(r.out.ends_with("         └─ 203 /bin/sh sh --config /etc/sh/main.conf -v  user=root  start=2026-11-26 13:00:00.000  ◀\n"));
+
+	r = fx.run({"tree", "4242"});
+	CHECK(r.rc == 1);
+	CHECK(r.out == "");
+	CHECK(r.err == "linesman: tree: no process \"4242\" in the store\n");
+	r = fx.run({"tree", "0"});
+	CHECK(r.rc == 2);
+	CHECK(r.err == "linesman: tree: \"0\" is not a process id (1 to 4294967295)\n");
+	r = fx.run({"tree", "no;such"});
+	CHECK(r.rc == 2);
+	CHECK(r.err == "linesman: tree: \"no;such\" is not an exec id (base64, as events show it)\n");
+	r = fx.run({"tree", "200", "-S", "yesterdayish"});
+	CHECK(r.rc == 2);
+	CHECK(r.err.starts_with("linesman: --since: \"yesterdayish\" is not a time: "));
+	r = fx.run({"tree"});
+	CHECK(r.rc == 2);
+}
+
+TEST_CASE("stats cli")
+{
+	Fixture fx;
+	auto r = fx.run({"stats"});
+	CHECK(r.rc == 0);
+	CHECK(r.err == "");
+	CHECK(r.out == "Events per type per hour\n"
+		       "  hour              exec  connect  accept  listen  file  total\n"
+		       "  2026-11-26 13:00     2        1       0       1     2      6\n"
+		       "  2026-11-26 14:00     2        1       1       0     0      4\n"
+		       "  total                4        2       1       1     2     10\n"
+		       "\n"
+		       "Top executables (exec events)\n"
+		       "  2  /usr/bin/ls\n"
+		       "  1  /usr/bin/curl\n"
+		       "  1  /usr/sbin/sshd\n"
+		       "\n"
+		       "Top talkers (connect + accept, by remote address)\n"
+		       "  1  192.0.2.7\n"
+		       "  1  198.51.100.9\n"
+		       "  1  2001:db8::443\n"
+		       "\n"
+		       "Top changed files (file events)\n"
+		       "  1  /etc/hosts\n"
+		       "  1  /etc/ssh/sshd_config\n");
+	r = fx.run({"stats", "-S", "14:00"});
+	CHECK(r.rc == 0);
+	CHECK(r.out == "Events per type per hour\n"
+		       "  hour              exec  connect  accept  total\n"
+		       "  2026-11-26 14:00     2        1       1      4\n"
+		       "  total                2        1       1      4\n"
+		       "\n"
+		       "Top executables (exec events)\n"
+		       "  1  /usr/bin/curl\n"
+		       "  1  /usr/bin/ls\n"
+		       "\n"
+		       "Top talkers (connect + accept, by remote address)\n"
+		       "  1  192.0.2.7\n"
+		       "  1  2001:db8::443\n"
+		       "\n"
+		       "Top changed files (file events)\n"
+		       "  (none)\n");
+	r = fx.run({"stats", "-S", "-5m"});
+	CHECK(r.rc == 1);
+	CHECK(r.out == "");
+	CHECK(r.err == "linesman: no events match\n");
+	r = fx.run({"stats", "-U", "bogus"});
+	CHECK(r.rc == 2);
+	CHECK(r.err.starts_with("linesman: --until: \"bogus\" is not a time: "));
 }

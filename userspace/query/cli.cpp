@@ -77,6 +77,8 @@ int run_cli(const std::vector<std::string> &args, std::ostream &out, std::ostrea
 	query->add_option("-U,--until", q.until, "events before this time")->type_name("TIME");
 	query->add_option("-n,--lines", q.lines, "only the last N matching events")->type_name("N");
 	query->add_flag("-r,--reverse", q.reverse, "newest first");
+	query->add_flag("-f,--follow", q.follow,
+			"after the matching events, print new ones as they are stored, until interrupted");
 	query->add_option("--type", q.types,
 			  "event type, repeatable or a comma list: exec, exit, connect, accept, listen, "
 			  "close, socket, udp, tcp_summary, file, loss, agent, rollup")->type_name("TYPE")
@@ -107,6 +109,25 @@ int run_cli(const std::vector<std::string> &args, std::ostream &out, std::ostrea
 	sql->add_option("--file", s.file, "one hour file, e.g. 2026-11-26T13")->type_name("HOUR");
 	add_store_options(sql);
 
+	TreeOptions t;
+	auto *tree = app.add_subcommand(
+	    "tree", "a process's ancestry and descendants, with each one's files changed, "
+		    "connections and listeners");
+	tree->add_option("process", t.target, "a pid (its newest execution) or an exec id")
+	    ->type_name("PID|EXEC_ID")->required();
+	tree->add_option("-S,--since", t.since, "only executions and activity at or after this time")
+	    ->type_name("TIME");
+	tree->add_option("-U,--until", t.until, "only executions and activity before this time")
+	    ->type_name("TIME");
+	add_store_options(tree);
+
+	StatsOptions st;
+	auto *stats = app.add_subcommand(
+	    "stats", "events per type per hour, top executables, talkers and changed files");
+	stats->add_option("-S,--since", st.since, "events at or after this time")->type_name("TIME");
+	stats->add_option("-U,--until", st.until, "events before this time")->type_name("TIME");
+	add_store_options(stats);
+
 	auto *cfg = app.add_subcommand("config", "configuration tools");
 	cfg->require_subcommand(1);
 	auto *check = cfg->add_subcommand("check", "validate a linesmand configuration file");
@@ -129,7 +150,7 @@ int run_cli(const std::vector<std::string> &args, std::ostream &out, std::ostrea
 	}
 
 	// An empty value ("-x ''") would otherwise read as the option not given at all.
-	for (CLI::App *cmd : {query, verify, sql}) {
+	for (CLI::App *cmd : {query, verify, sql, tree, stats}) {
 		for (const CLI::Option *opt : cmd->get_options()) {
 			for (const std::string &v : opt->results()) {
 				if (v.empty()) {
@@ -150,7 +171,11 @@ int run_cli(const std::vector<std::string> &args, std::ostream &out, std::ostrea
 		return kExitOk;
 	}
 
-	CLI::App *cmd = query->parsed() ? query : verify->parsed() ? verify : sql;
+	CLI::App *cmd = query->parsed()    ? query
+			: verify->parsed() ? verify
+			: tree->parsed()   ? tree
+			: stats->parsed()  ? stats
+			                   : sql;
 	bool failed = false;
 	std::string state = state_dir(dir, config, cmd->count("--config") > 0, err, failed);
 	if (failed)
@@ -160,7 +185,19 @@ int run_cli(const std::vector<std::string> &args, std::ostream &out, std::ostrea
 		q.dir = state;
 		q.color = ctx.out_is_tty && !no_color && !std::getenv("NO_COLOR");
 		q.now_ns = ctx.now_ns;
+		q.follow_stop = ctx.follow_stop;
+		q.follow_interval_ms = ctx.follow_interval_ms;
 		return run_query(q, out, err);
+	}
+	if (tree->parsed()) {
+		t.dir = state;
+		t.now_ns = ctx.now_ns;
+		return run_tree(t, out, err);
+	}
+	if (stats->parsed()) {
+		st.dir = state;
+		st.now_ns = ctx.now_ns;
+		return run_stats(st, out, err);
 	}
 	if (verify->parsed())
 		return run_verify(state, out, err);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ inline constexpr int kExitStore = 4;    // the store cannot be read (missing, pe
 struct CliContext {
 	bool out_is_tty = false; // colours only then (and not with --no-color or NO_COLOR set)
 	uint64_t now_ns = 0;     // "now" for --since/--until; 0: the wall clock
+	// query -f: asked before each poll; true ends the follow (exit 0) as SIGINT/SIGTERM do.
+	// Lets a test append events between polls and stop after seeing them.
+	std::function<bool()> follow_stop;
+	uint32_t follow_interval_ms = 250; // between polls: a commit shows within ~250 ms
 };
 
 // `args` without the program name: {"query", "-n", "5"}.

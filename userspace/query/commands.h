@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -21,6 +22,9 @@ struct QueryOptions {
 	std::string output = "short";
 	bool color = false;                // already decided: a terminal and no --no-color
 	uint64_t now_ns = 0;
+	bool follow = false;               // -f
+	std::function<bool()> follow_stop; // CliContext::follow_stop
+	uint32_t follow_interval_ms = 250;
 };
 int run_query(const QueryOptions &o, std::ostream &out, std::ostream &err);
 
@@ -32,5 +36,20 @@ struct SqlOptions {
 	std::string file; // an hour ("2026-11-26T13", with or without ".db"); "": every file
 };
 int run_sql_command(const SqlOptions &o, std::ostream &out, std::ostream &err);
+
+struct TreeOptions {
+	std::string dir;
+	std::string target;       // a pid or an exec id
+	std::string since, until; // "" : unbounded
+	uint64_t now_ns = 0;
+};
+int run_tree(const TreeOptions &o, std::ostream &out, std::ostream &err);
+
+struct StatsOptions {
+	std::string dir;
+	std::string since, until;
+	uint64_t now_ns = 0;
+};
+int run_stats(const StatsOptions &o, std::ostream &out, std::ostream &err);
 
 } // namespace linesman::query

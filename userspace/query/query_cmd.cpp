@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `linesman query`: options to a store::Filter, the Reader's answer, one rendering.
+#include <signal.h>
+#include <time.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -165,6 +168,75 @@ void render(std::ostream &out, Format fmt, const std::vector<Event> &evs, bool c
 	}
 }
 
+volatile sig_atomic_t g_stop_signal = 0;
+
+extern "C" void on_stop_signal(int) { g_stop_signal = 1; }
+
+// SIGINT/SIGTERM end a follow cleanly (exit 0, output flushed), as journalctl -f does;
+// the previous handlers are restored when the follow ends (run_cli is also a library call).
+class StopSignals {
+public:
+	StopSignals()
+	{
+		g_stop_signal = 0;
+		struct sigaction sa{};
+		sa.sa_handler = on_stop_signal;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = 0; // no SA_RESTART: the signal cuts the sleep short
+		sigaction(SIGINT, &sa, &old_int_);
+		sigaction(SIGTERM, &sa, &old_term_);
+	}
+	~StopSignals()
+	{
+		sigaction(SIGINT, &old_int_, nullptr);
+		sigaction(SIGTERM, &old_term_, nullptr);
+	}
+	StopSignals(const StopSignals &) = delete;
+	StopSignals &operator=(const StopSignals &) = delete;
+	bool stopped() const { return g_stop_signal != 0; }
+
+private:
+	struct sigaction old_int_{}, old_term_{};
+};
+
+void sleep_ms(uint32_t ms)
+{
+	struct timespec ts{time_t(ms / 1000), long(ms % 1000) * 1'000'000L};
+	nanosleep(&ts, nullptr); // EINTR: a stop signal, seen by the caller
+}
+
+// Polls for events stored after `cursor` and prints the matching ones, until a stop
+// signal or the test hook. Events the post-filter drops still advance the cursor.
+int follow(store::Reader &reader, const QueryOptions &o, QueryFilter filter, Format fmt,
+	   uint64_t cursor, std::ostream &out, std::ostream &err)
+{
+	StopSignals signals;
+	for (;;) {
+		if (signals.stopped() || (o.follow_stop && o.follow_stop()))
+			return kExitOk;
+		sleep_ms(o.follow_interval_ms);
+		if (signals.stopped())
+			return kExitOk;
+		if (auto st = reader.refresh(); !st.ok()) {
+			err << "linesman: " << st.error().what() << '\n';
+			return kExitStore;
+		}
+		filter.store.after_seq = cursor;
+		auto evs = reader.query(filter.store);
+		if (!evs) {
+			err << "linesman: " << evs.error().what() << '\n';
+			return kExitStore;
+		}
+		if (evs->empty())
+			continue;
+		cursor = std::max(cursor, evs->back().seq);
+		if (filter.post.active())
+			std::erase_if(*evs, [&](const Event &ev) { return !filter.post.matches(ev); });
+		render(out, fmt, *evs, o.color);
+		out.flush(); // a pipe (| grep) sees each event now, not at exit
+	}
+}
+
 } // namespace
 
 int run_query(const QueryOptions &o, std::ostream &out, std::ostream &err)
@@ -185,10 +257,31 @@ int run_query(const QueryOptions &o, std::ostream &out, std::ostream &err)
 		err << "linesman: " << filter.error().what() << '\n';
 		return kExitUsage;
 	}
+	if (o.follow && o.reverse) {
+		err << "linesman: -f: cannot follow newest first (-r)\n";
+		return kExitUsage;
+	}
+	if (o.follow && (*fmt == Format::Json || *fmt == Format::JsonPretty)) {
+		err << "linesman: -f: -o " << o.output
+		    << " is one document, printed at the end; follow with -o jsonl\n";
+		return kExitUsage;
+	}
 	auto reader = store::Reader::open(o.dir);
 	if (!reader) {
 		err << "linesman: " << reader.error().what() << '\n';
 		return kExitStore;
+	}
+	// The follow starts after the newest event stored before the first query, so an event
+	// committed during it is printed once (by the query or by the follow, not both).
+	uint64_t cursor = 0;
+	if (o.follow) {
+		auto newest = reader->query(store::Filter{}, 1, true);
+		if (!newest) {
+			err << "linesman: " << newest.error().what() << '\n';
+			return kExitStore;
+		}
+		if (!newest->empty())
+			cursor = newest->front().seq;
 	}
 	// -n is the last N (journalctl's sense): read newest first and stop at N, then
 	// turn them back to oldest first unless -r. A post-filter sees every event first.
@@ -208,6 +301,12 @@ int run_query(const QueryOptions &o, std::ostream &out, std::ostream &err)
 	if (newest_first && !o.reverse)
 		std::reverse(evs->begin(), evs->end());
 	render(out, *fmt, *evs, o.color);
+	if (o.follow) {
+		for (const Event &ev : *evs)
+			cursor = std::max(cursor, ev.seq);
+		out.flush();
+		return follow(*reader, o, *filter, *fmt, cursor, out, err);
+	}
 	if (evs->empty()) {
 		err << "linesman: no events match\n";
 		return kExitNoMatch;

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: Apache-2.0
+// `linesman tree PID|EXEC_ID`: the process's ancestry and descendants from the exec events
+// in the store (linked by parent_exec_id), each with its activity folded under it.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "query/cli.h"
+#include "query/commands.h"
+#include "query/filter_parse.h"
+#include "query/quote.h"
+#include "query/text.h"
+#include "query/time_parse.h"
+#include "store/reader.h"
+
+namespace linesman::query {
+
+namespace {
+
+std::string process_line(const Process &p, uint64_t event_ns)
+{
+	std::string s = std::to_string(p.pid) + " " + escaped(p.exe);
+	for (const std::string &a : p.argv)
+		s += " " + word(a);
+	s += "  user=" + (p.user.empty() ? std::to_string(p.uid) : escaped(p.user));
+	s += "  start=" + local_time(p.start_time_ns ? p.start_time_ns : event_ns);
+	return s;
+}
+
+std::string endpoint(const std::string &addr, uint32_t port)
+{
+	// IPv6 in brackets, so the port stays readable.
+	bool v6 = addr.find(':') != std::string::npos;
+	return (v6 ? "[" + escaped(addr) + "]" : escaped(addr)) + ":" + std::to_string(port);
+}
+
+// One line per distinct item, in first-seen order, "(N×)" when repeated: a process that
+// connects a thousand times to one peer is one line, not a thousand.
+std::vector<std::string> activity_lines(const std::vector<Event> &evs)
+{
+	std::vector<std::string> order;
+	std::map<std::string, size_t> count;
+	for (const Event &ev : evs) {
+		std::string line;
+		if (const auto *f = std::get_if<FileDetails>(&ev.details)) {
+			line = "file " + escaped(f->op) + " " + escaped(f->path);
+			if (!f->new_path.empty())
+				line += " -> " + escaped(f->new_path);
+		} else if (const auto *n = std::get_if<NetDetails>(&ev.details)) {
+			if (ev.type == EventType::Listen)
+				line = "listen " + escaped(n->protocol) + " " + endpoint(n->local_addr, n->local_port);
+			else
+				line = std::string(to_string(ev.type)) + " " + escaped(n->protocol) + " " +
+				       endpoint(n->remote_addr, n->remote_port);
+		} else {
+			continue;
+		}
+		if (count[line]++ == 0)
+			order.push_back(line);
+	}
+	for (std::string &l : order)
+		if (size_t c = count[l]; c > 1)
+			l += " (" + std::to_string(c) + "×)";
+	return order;
+}
+
+struct Tree {
+	store::Reader &reader;
+	store::Filter window; // -S/-U
+	std::map<std::string, std::vector<const Event *>> children; // by parent_exec_id
+	std::string target;
+	std::ostream &out;
+	std::ostream &err;
+	bool failed = false;
+
+	std::vector<Event> activity(const std::string &exec_id)
+	{
+		store::Filter f = window;
+		f.exec_id = exec_id;
+		f.types = {EventType::File, EventType::Connect, EventType::Accept, EventType::Listen};
+		auto evs = reader.query(f);
+		if (!evs) {
+			err << "linesman: " << evs.error().what() << '\n';
+			failed = true;
+			return {};
+		}
+		return std::move(*evs);
+	}
+
+	// `lead`: the connector for this line ("├─ "); `indent`: what continues under it.
+	void print(const Process &p, uint64_t ns, const std::string &lead, const std::string &indent,
+		   std::set<std::string> &seen)
+	{
+		out << lead << process_line(p, ns) << (p.exec_id == target ? "  ◀" : "") << '\n';
+		// parent_exec_id links come from the recording host; a loop must not hang the CLI.
+		if (!seen.insert(p.exec_id).second)
+			return;
+		auto kids_it = children.find(p.exec_id);
+		bool has_kids = kids_it != children.end() && !kids_it->second.empty();
+		for (const std::string &l : activity_lines(activity(p.exec_id)))
+			out << indent << (has_kids ? "│    " : "     ") << l << '\n';
+		if (!has_kids)
+			return;
+		const auto &kids = kids_it->second;
+		for (size_t i = 0; i < kids.size(); ++i) {
+			bool last = i + 1 == kids.size();
+			print(kids[i]->process, kids[i]->time_ns, indent + (last ? "└─ " : "├─ "),
+			      indent + (last ? "   " : "│  "), seen);
+		}
+	}
+};
+
+bool all_digits(const std::string &s)
+{
+	return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+} // namespace
+
+int run_tree(const TreeOptions &o, std::ostream &out, std::ostream &err)
+{
+	store::Filter window;
+	uint64_t now = o.now_ns ? o.now_ns : now_ns();
+	for (auto [text, opt, slot] : {std::tuple{&o.since, "--since", &window.since_ns},
+				       std::tuple{&o.until, "--until", &window.until_ns}}) {
+		if (text->empty())
+			continue;
+		auto t = parse_time(*text, now);
+		if (!t) {
+			err << "linesman: " << opt << ": " << t.error().what() << '\n';
+			return kExitUsage;
+		}
+		*slot = *t;
+	}
+	// The target: a number is a pid (exec ids are base64url of 16 bytes, never all digits).
+	store::Filter find = window;
+	if (all_digits(o.target)) {
+		auto pid = parse_pid(o.target);
+		if (!pid) {
+			err << "linesman: tree: " << pid.error().what() << '\n';
+			return kExitUsage;
+		}
+		find.pid = *pid;
+	} else {
+		auto id = parse_exec_id(o.target);
+		if (!id) {
+			err << "linesman: tree: " << id.error().what() << '\n';
+			return kExitUsage;
+		}
+		find.exec_id = *id;
+	}
+	auto reader = store::Reader::open(o.dir);
+	if (!reader) {
+		err << "linesman: " << reader.error().what() << '\n';
+		return kExitStore;
+	}
+	// Its newest exec; else its newest event of any kind (a process started before the
+	// agent has no exec stored, but its events carry the same process fields).
+	store::Filter exec_find = find;
+	exec_find.types = {EventType::Exec};
+	auto found = reader->query(exec_find, 1, true);
+	if (found && found->empty())
+		found = reader->query(find, 1, true);
+	if (!found) {
+		err << "linesman: " << found.error().what() << '\n';
+		return kExitStore;
+	}
+	if (found->empty()) {
+		err << "linesman: tree: no process " << quoted(o.target) << " in the store\n";
+		return kExitNoMatch;
+	}
+	const Event self = found->front();
+
+	store::Filter execs_f = window;
+	execs_f.types = {EventType::Exec};
+	auto execs = reader->query(execs_f);
+	if (!execs) {
+		err << "linesman: " << execs.error().what() << '\n';
+		return kExitStore;
+	}
+	std::map<std::string, const Event *> by_id; // newest exec wins (seq order)
+	Tree tree{*reader, window, {}, self.process.exec_id, out, err};
+	for (const Event &ev : *execs) {
+		by_id[ev.process.exec_id] = &ev;
+		if (!ev.process.parent_exec_id.empty() && ev.process.parent_exec_id != ev.process.exec_id)
+			tree.children[ev.process.parent_exec_id].push_back(&ev);
+	}
+
+	// The ancestry, target upwards, through stored execs; then the exe names the
+	// topmost one recorded, for the ancestors whose exec the store does not hold.
+	std::vector<const Process *> chain{&self.process};
+	std::vector<uint64_t> chain_ns{self.time_ns};
+	std::set<std::string> on_chain{self.process.exec_id};
+	for (;;) {
+		auto it = by_id.find(chain.back()->parent_exec_id);
+		if (it == by_id.end() || !on_chain.insert(it->first).second)
+			break;
+		chain.push_back(&it->second->process);
+		chain_ns.push_back(it->second->time_ns);
+	}
+	const std::vector<std::string> &unstored = chain.back()->ancestors;
+
+	// Each ancestor is its child's only parent: one "└─" level each, target last.
+	std::string lead, indent;
+	auto down = [&] {
+		lead = indent + "└─ ";
+		indent += "   ";
+	};
+	for (size_t i = unstored.size(); i-- > 0;) {
+		out << lead << escaped(unstored[i]) << "  (exec not stored)\n";
+		down();
+	}
+	for (size_t i = chain.size(); i-- > 1;) {
+		out << lead << process_line(*chain[i], chain_ns[i]) << '\n';
+		for (const std::string &l : activity_lines(tree.activity(chain[i]->exec_id)))
+			out << indent << "│    " << l << '\n';
+		down();
+	}
+	std::set<std::string> seen = on_chain;
+	seen.erase(self.process.exec_id);
+	tree.print(self.process, self.time_ns, lead, indent, seen);
+	if (tree.failed)
+		return kExitStore;
+	return kExitOk;
+}
+
+} // namespace linesman::query
