@@ -34,7 +34,7 @@ constexpr uint64_t kOpenCheckNs = 10'000'000'000;
 // sits in memory for at most that plus one commit), or sooner at kStoreBatch.
 constexpr auto kStoreFlush = std::chrono::milliseconds(200);
 constexpr size_t kStoreBatch = 4096;
-constexpr size_t kStoreMaxPending = 1 << 18; // beyond: counted as lost, never blocking
+constexpr size_t kStoreMaxPending = 1 << 15; // beyond: counted as lost, never blocking (~25 MiB of events)
 constexpr uint64_t kRetentionNs = 60'000'000'000;
 constexpr size_t kBatch = 512;
 
