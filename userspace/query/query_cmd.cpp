@@ -42,18 +42,11 @@ Result<QueryFilter> build_filter(const QueryOptions &o)
 	QueryFilter f;
 	auto fail = [](const char *opt, const Error &e) { return Error(std::string(opt) + ": " + e.what()); };
 	uint64_t now = o.now_ns ? o.now_ns : now_ns();
-	if (!o.since.empty()) {
-		auto t = parse_time(o.since, now);
-		if (!t)
-			return fail("--since", t.error());
-		f.store.since_ns = *t;
-	}
-	if (!o.until.empty()) {
-		auto t = parse_time(o.until, now);
-		if (!t)
-			return fail("--until", t.error());
-		f.store.until_ns = *t;
-	}
+	auto win = parse_window(o.since, o.until, now);
+	if (!win)
+		return win.error();
+	f.store.since_ns = win->since_ns;
+	f.store.until_ns = win->until_ns;
 	if (f.store.since_ns && f.store.until_ns && *f.store.since_ns >= *f.store.until_ns)
 		return Error("--since " + quoted(o.since) + " is not before --until " + quoted(o.until));
 	if (!o.types.empty()) {

@@ -50,17 +50,13 @@ int run_stats(const StatsOptions &o, std::ostream &out, std::ostream &err)
 {
 	store::Filter f;
 	uint64_t now = o.now_ns ? o.now_ns : now_ns();
-	for (auto [text, opt, slot] : {std::tuple{&o.since, "--since", &f.since_ns},
-				       std::tuple{&o.until, "--until", &f.until_ns}}) {
-		if (text->empty())
-			continue;
-		auto t = parse_time(*text, now);
-		if (!t) {
-			err << "linesman: " << opt << ": " << t.error().what() << '\n';
-			return kExitUsage;
-		}
-		*slot = *t;
+	auto win = parse_window(o.since, o.until, now);
+	if (!win) {
+		err << "linesman: " << win.error().what() << '\n';
+		return kExitUsage;
 	}
+	f.since_ns = win->since_ns;
+	f.until_ns = win->until_ns;
 	auto reader = store::Reader::open(o.dir);
 	if (!reader) {
 		err << "linesman: " << reader.error().what() << '\n';

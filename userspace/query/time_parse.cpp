@@ -6,6 +6,7 @@
 #include <ctime>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include "query/quote.h"
 
@@ -221,6 +222,21 @@ uint64_t now_ns()
 	return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
 			    std::chrono::system_clock::now().time_since_epoch())
 			    .count());
+}
+
+Result<TimeWindow> parse_window(const std::string &since, const std::string &until, uint64_t now_ns)
+{
+	TimeWindow w;
+	for (auto [text, opt, slot] : {std::tuple{&since, "--since", &w.since_ns},
+				       std::tuple{&until, "--until", &w.until_ns}}) {
+		if (text->empty())
+			continue;
+		auto t = parse_time(*text, now_ns);
+		if (!t)
+			return Error(std::string(opt) + ": " + t.error().what());
+		*slot = *t;
+	}
+	return w;
 }
 
 } // namespace linesman::query

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/result.h"
@@ -16,6 +18,12 @@ namespace linesman::query {
 // ns since the epoch. `now_ns` is injected so tests are not at the mercy of the clock.
 // The error says what was expected; the caller prefixes the option name.
 Result<uint64_t> parse_time(std::string_view text, uint64_t now_ns);
+
+// -S/--since and -U/--until, "" meaning unbounded. The error names the option.
+struct TimeWindow {
+	std::optional<uint64_t> since_ns, until_ns;
+};
+Result<TimeWindow> parse_window(const std::string &since, const std::string &until, uint64_t now_ns);
 
 // The wall clock now, ns since the epoch.
 uint64_t now_ns();

@@ -121,17 +121,13 @@ int run_tree(const TreeOptions &o, std::ostream &out, std::ostream &err)
 {
 	store::Filter window;
 	uint64_t now = o.now_ns ? o.now_ns : now_ns();
-	for (auto [text, opt, slot] : {std::tuple{&o.since, "--since", &window.since_ns},
-				       std::tuple{&o.until, "--until", &window.until_ns}}) {
-		if (text->empty())
-			continue;
-		auto t = parse_time(*text, now);
-		if (!t) {
-			err << "linesman: " << opt << ": " << t.error().what() << '\n';
-			return kExitUsage;
-		}
-		*slot = *t;
+	auto win = parse_window(o.since, o.until, now);
+	if (!win) {
+		err << "linesman: " << win.error().what() << '\n';
+		return kExitUsage;
 	}
+	window.since_ns = win->since_ns;
+	window.until_ns = win->until_ns;
 	// The target: a number is a pid (exec ids are base64url of 16 bytes, never all digits).
 	store::Filter find = window;
 	if (all_digits(o.target)) {
