@@ -683,10 +683,10 @@ int file_openat2(struct syscall_trace_exit *ctx)
 }
 
 /* Count what a write-family syscall wrote through descriptor @fd. */
+/* The caller has checked that something is tracked and that @ret > 0, before
+ * paying for the syscall arguments. */
 static __always_inline int write__exit(long fd, long ret)
 {
-	if (file_open_tracked <= 0 || ret <= 0)
-		return 0;
 	struct file *f = fd__file(bpf_get_current_task_btf(), fd);
 	if (!f)
 		return 0;
@@ -716,13 +716,12 @@ WRITE_EXIT(sendfile64, file_sendfile64, ARG1)
 WRITE_EXIT(copy_file_range, file_copyrange, ARG3)
 WRITE_EXIT(splice, file_splice, ARG3)
 
-/* The last reference to a tracked file goes: report its totals. @f is NULL
- * when the file is already gone (closed by exec), and the size is unknown. */
-static __always_inline void open_file__finish(__u64 key, struct file *f, __u32 flags)
+/* The last reference to tracked file @key (its entry @of) goes: report its
+ * totals. @f is NULL when the file is already gone (closed by exec), and the
+ * size is unknown. */
+static __always_inline void open_file__finish(__u64 key, struct ls_open_file *of, struct file *f,
+					      __u32 flags)
 {
-	struct ls_open_file *of = bpf_map_lookup_elem(&open_files, &key);
-	if (!of)
-		return;
 	__u64 bytes = of->bytes;
 	if (bpf_map_delete_elem(&open_files, &key))
 		return; /* another CPU finished it */
@@ -744,13 +743,14 @@ static __always_inline void close__fd(long fd, __u32 flags)
 	if (!f)
 		return;
 	__u64 key = (__u64)f;
-	if (!bpf_map_lookup_elem(&open_files, &key))
+	struct ls_open_file *of = bpf_map_lookup_elem(&open_files, &key);
+	if (!of)
 		return;
 	/* Another descriptor or process still holds it (dup, fork, bash's
 	 * `echo >> f` closes its own descriptor before writing through fd 1). */
 	if (!file__last_ref(f))
 		return;
-	open_file__finish(key, f, flags);
+	open_file__finish(key, of, f, flags);
 }
 
 SEC("tp/syscalls/sys_enter_close")
@@ -826,9 +826,9 @@ static long sweep__one(struct bpf_map *map, __u64 *key, struct ls_open_file *of,
 		bpf_probe_read_kernel(&held, sizeof(held), &sw->fds[of->fd]);
 	if (sw->exec) {
 		if (of->tgid == sw->tgid && held != (struct file *)*key)
-			open_file__finish(*key, NULL, LS_FILE_F_IMPLICIT_CLOSE);
+			open_file__finish(*key, of, NULL, LS_FILE_F_IMPLICIT_CLOSE);
 	} else if (held == (struct file *)*key && file__last_ref(held)) {
-		open_file__finish(*key, held, LS_FILE_F_IMPLICIT_CLOSE);
+		open_file__finish(*key, of, held, LS_FILE_F_IMPLICIT_CLOSE);
 	}
 	return 0;
 }
