@@ -124,39 +124,7 @@ private:
 		return false;
 	}
 
-	void escaped(std::string_view s, bool in_quotes)
-	{
-		char buf[16];
-		for (std::size_t i = 0; i < s.size();) {
-			Utf8Char c = utf8_decode(s, i);
-			if (c.len == 0) {
-				snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(s[i]));
-				out_ += buf;
-				i++;
-				continue;
-			}
-			if (c.cp == '\\') {
-				out_ += "\\\\";
-			} else if (c.cp == '"' && in_quotes) {
-				out_ += "\\\"";
-			} else if (c.cp == '\n') {
-				out_ += "\\n";
-			} else if (c.cp == '\t') {
-				out_ += "\\t";
-			} else if (c.cp == '\r') {
-				out_ += "\\r";
-			} else if (c.cp < 0x80 && is_invisible_control(c.cp)) {
-				snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(c.cp));
-				out_ += buf;
-			} else if (is_invisible_control(c.cp)) {
-				snprintf(buf, sizeof(buf), "\\u{%04x}", static_cast<unsigned>(c.cp));
-				out_ += buf;
-			} else {
-				out_.append(s, i, c.len);
-			}
-			i += c.len;
-		}
-	}
+	void escaped(std::string_view s, bool in_quotes) { out_ += escape_text(s, in_quotes); }
 
 	std::string out_;
 	bool color_;
@@ -681,6 +649,42 @@ std::string date_time_of(uint64_t ns)
 }
 
 } // namespace
+
+std::string escape_text(std::string_view s, bool in_quotes)
+{
+	std::string out;
+	char buf[16];
+	for (std::size_t i = 0; i < s.size();) {
+		Utf8Char c = utf8_decode(s, i);
+		if (c.len == 0) {
+			snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(s[i]));
+			out += buf;
+			i++;
+			continue;
+		}
+		if (c.cp == '\\') {
+			out += "\\\\";
+		} else if (c.cp == '"' && in_quotes) {
+			out += "\\\"";
+		} else if (c.cp == '\n') {
+			out += "\\n";
+		} else if (c.cp == '\t') {
+			out += "\\t";
+		} else if (c.cp == '\r') {
+			out += "\\r";
+		} else if (c.cp < 0x80 && is_invisible_control(c.cp)) {
+			snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(c.cp));
+			out += buf;
+		} else if (is_invisible_control(c.cp)) {
+			snprintf(buf, sizeof(buf), "\\u{%04x}", static_cast<unsigned>(c.cp));
+			out += buf;
+		} else {
+			out.append(s, i, c.len);
+		}
+		i += c.len;
+	}
+	return out;
+}
 
 std::string format_compact(const Event &ev, bool color)
 {

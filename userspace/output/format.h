@@ -67,5 +67,8 @@ std::string utf8_sanitize(std::string_view s);
 // Code points a terminal or viewer acts on instead of showing: C0/C1 controls, DEL, line and
 // paragraph separators, bidi embeddings/overrides/isolates (the "Trojan Source" characters).
 bool is_invisible_control(char32_t cp);
+// Untrusted text made safe for a terminal: invalid UTF-8 as \xNN, backslash, \n, \t, \r
+// and (in_quotes) '"' escaped, other invisible controls as \xNN or \u{NNNN}.
+std::string escape_text(std::string_view s, bool in_quotes = false);
 
 } // namespace linesman::output

@@ -15,33 +15,11 @@
 
 namespace linesman::query {
 
-// Control characters, bidi overrides and invalid UTF-8 as \xNN / \u{...}; the rest as is.
+// Control characters, bidi overrides and invalid UTF-8 escaped as linesmand's
+// compact lines escape them.
 inline std::string escaped(std::string_view s)
 {
-	std::string out;
-	char buf[16];
-	for (size_t i = 0; i < s.size();) {
-		output::Utf8Char c = output::utf8_decode(s, i);
-		if (c.len == 0) {
-			std::snprintf(buf, sizeof(buf), "\\x%02x", unsigned(uint8_t(s[i])));
-			out += buf;
-			++i;
-			continue;
-		}
-		if (c.cp == '\\') {
-			out += "\\\\";
-		} else if (output::is_invisible_control(c.cp)) {
-			if (c.cp < 0x80)
-				std::snprintf(buf, sizeof(buf), "\\x%02x", unsigned(c.cp));
-			else
-				std::snprintf(buf, sizeof(buf), "\\u{%x}", unsigned(c.cp));
-			out += buf;
-		} else {
-			out.append(s.substr(i, c.len));
-		}
-		i += c.len;
-	}
-	return out;
+	return output::escape_text(s);
 }
 
 // One argv word: quoted when empty or holding a space or quote, so word boundaries stay visible.
