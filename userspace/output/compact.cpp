@@ -635,6 +635,8 @@ void summary(Line &l, EventType, const FileDetails &d, const Process &)
 
 void summary(Line &, EventType, std::monostate, const Process &) {}
 
+} // namespace
+
 // Local date and time to the millisecond: a query spans days, a live stream does not.
 std::string date_time_of(uint64_t ns)
 {
@@ -647,8 +649,6 @@ std::string date_time_of(uint64_t ns)
 		 static_cast<unsigned>(ns / 1000000 % 1000));
 	return buf;
 }
-
-} // namespace
 
 std::string escape_text(std::string_view s, bool in_quotes)
 {

@@ -70,5 +70,7 @@ bool is_invisible_control(char32_t cp);
 // Untrusted text made safe for a terminal: invalid UTF-8 as \xNN, backslash, \n, \t, \r
 // and (in_quotes) '"' escaped, other invisible controls as \xNN or \u{NNNN}.
 std::string escape_text(std::string_view s, bool in_quotes = false);
+// Local date and time to the millisecond, "2026-11-26 13:00:00.010".
+std::string date_time_of(uint64_t ns);
 
 } // namespace linesman::output

@@ -95,7 +95,7 @@ int run_stats(const StatsOptions &o, std::ostream &out, std::ostream &err)
 	header.push_back("total");
 	std::vector<std::vector<std::string>> rows{header};
 	for (const auto &[hour, counts] : per_hour) {
-		std::vector<std::string> row{local_time(hour * kHourNs, false).substr(0, 16)};
+		std::vector<std::string> row{output::date_time_of(hour * kHourNs).substr(0, 16)};
 		uint64_t total = 0;
 		for (const auto &[t, n] : type_total) {
 			auto it = counts.find(t);

@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Text helpers for the commands that compose their own lines (tree, stats): untrusted
-// strings (argv, paths, exe) escaped so they cannot drive the terminal, and event times
-// in local time as `query -o short` shows them, so the outputs read alike.
+// strings (argv, paths, exe) escaped so they cannot drive the terminal, as linesmand's
+// own lines are (times: output::date_time_of, as `query -o short` shows them).
 #pragma once
 
-#include <time.h>
-
-#include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -32,19 +28,6 @@ inline std::string word(std::string_view s)
 	for (char c : e)
 		q += c == '"' ? std::string("\\\"") : std::string(1, c);
 	return q + '"';
-}
-
-// "2026-11-26 13:00:00.010", local time.
-inline std::string local_time(uint64_t ns, bool millis = true)
-{
-	time_t t = time_t(ns / 1'000'000'000ull);
-	struct tm tm{};
-	localtime_r(&t, &tm);
-	char buf[48];
-	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-	if (millis)
-		std::snprintf(buf + n, sizeof(buf) - n, ".%03u", unsigned(ns / 1'000'000ull % 1000));
-	return buf;
 }
 
 } // namespace linesman::query

@@ -23,7 +23,7 @@ std::string process_line(const Process &p, uint64_t event_ns)
 	for (const std::string &a : p.argv)
 		s += " " + word(a);
 	s += "  user=" + (p.user.empty() ? std::to_string(p.uid) : escaped(p.user));
-	s += "  start=" + local_time(p.start_time_ns ? p.start_time_ns : event_ns);
+	s += "  start=" + output::date_time_of(p.start_time_ns ? p.start_time_ns : event_ns);
 	return s;
 }
 
