@@ -308,10 +308,10 @@ TEST_CASE("query cli: sql")
 	auto r = fx.run({"sql", "SELECT count(*) FROM events"});
 	CHECK(r.rc == 0);
 	CHECK(r.out == "hour\tcount(*)\n2026-11-26T13\t6\n2026-11-26T14\t4\n");
-	r = fx.run({"sql", "SELECT seq, pid FROM events WHERE type = 1", "--file", "2026-11-26T14"});
+	r = fx.run({"sql", "SELECT seq, pid FROM events_flat WHERE type = 1", "--file", "2026-11-26T14"});
 	CHECK(r.rc == 0);
 	CHECK(r.out == "seq\tpid\n7\t102\n10\t103\n");
-	r = fx.run({"sql", "SELECT seq FROM events WHERE pid = 999", "--file", "2026-11-26T14.db"});
+	r = fx.run({"sql", "SELECT seq FROM events_flat WHERE pid = 999", "--file", "2026-11-26T14.db"});
 	CHECK(r.rc == 1);
 	CHECK(r.out == "seq\n");
 	r = fx.run({"sql", "PRAGMA writable_schema = 1"});

@@ -52,10 +52,10 @@ TEST_CASE("query sql: SELECT runs, rows tab-separated with a header")
 {
 	Fixture fx;
 	std::string out;
-	auto r = fx.run("SELECT seq, pid, typeof(body) FROM events ORDER BY seq", &out);
+	auto r = fx.run("SELECT seq, pid, typeof(events.body) FROM events JOIN actors ON actors.id = actor_id ORDER BY seq", &out);
 	REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().what()));
 	CHECK(*r == 2);
-	CHECK(out == "seq\tpid\ttypeof(body)\n1\t100\tblob\n2\t101\tblob\n");
+	CHECK(out == "seq\tpid\ttypeof(events.body)\n1\t100\tblob\n2\t101\tblob\n");
 
 	r = fx.run("SELECT 'a\tb\nc', NULL, X'00ff'", &out);
 	REQUIRE(r.ok());
@@ -66,7 +66,9 @@ TEST_CASE("query sql: SELECT runs, rows tab-separated with a header")
 		   &out);
 	REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().what()));
 	CHECK(out.starts_with("count(*)\n3\n"));
-	CHECK(fx.run("SELECT * FROM events WHERE pid = 999").value() == 0);
+	CHECK(fx.run("SELECT * FROM events_flat WHERE pid = 999").value() == 0);
+	CHECK(fx.run("SELECT * FROM events_flat WHERE pid = 100", &out).value() == 1);
+	CHECK(out.starts_with("seq\ttime_ns\ttype\tpid\texec_id\texe\tuser\tactor_id\n1\t"));
 }
 
 TEST_CASE("query sql: writes, ATTACH and state-changing pragmas are refused")
@@ -74,7 +76,7 @@ TEST_CASE("query sql: writes, ATTACH and state-changing pragmas are refused")
 	Fixture fx;
 	fx.refused("DELETE FROM events", "DELETE is refused: linesman sql is read-only");
 	fx.refused("INSERT INTO meta VALUES ('x', 1)", "INSERT is refused: linesman sql is read-only");
-	fx.refused("UPDATE events SET pid = 1", "UPDATE is refused: linesman sql is read-only");
+	fx.refused("UPDATE events SET type = 1", "UPDATE is refused: linesman sql is read-only");
 	fx.refused("DROP TABLE events", "CREATE, DROP and ALTER are refused: linesman sql is read-only");
 	fx.refused("CREATE TEMP TABLE t(x)",
 		   "CREATE, DROP and ALTER are refused: linesman sql is read-only");

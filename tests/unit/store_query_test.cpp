@@ -108,8 +108,8 @@ TEST_CASE("store query: selective filters use an index")
 	auto db = Db::open(fx.d.file("2026-11-26T14"), SQLITE_OPEN_READONLY);
 	REQUIRE(db.ok());
 	auto plan = [&](const std::string &where) {
-		auto st = Stmt::prepare(*db, "EXPLAIN QUERY PLAN SELECT body FROM events WHERE " + where +
-						 " ORDER BY seq");
+		auto st = Stmt::prepare(*db, "EXPLAIN QUERY PLAN SELECT e.body, a.body FROM events e CROSS JOIN "
+					     "actors a ON a.id = e.actor_id WHERE " + where + " ORDER BY e.seq");
 		REQUIRE(st.ok());
 		std::string out;
 		while (st->step() == SQLITE_ROW)
@@ -117,13 +117,55 @@ TEST_CASE("store query: selective filters use an index")
 		MESSAGE(where << ":\n" << out);
 		return out;
 	};
-	CHECK(plan("exe_id IN (SELECT id FROM strings WHERE text GLOB '/usr/bin/ls')").find("events_exe") !=
+	std::string p = plan("e.actor_id IN (SELECT id FROM actors WHERE exe_id IN "
+			     "(SELECT id FROM strings WHERE text GLOB '/usr/bin/ls'))");
+	CHECK(p.find("actors_exe") != std::string::npos);
+	CHECK(p.find("events_actor") != std::string::npos);
+	p = plan("e.actor_id IN (SELECT id FROM actors WHERE pid = 5)");
+	CHECK(p.find("actors_pid") != std::string::npos);
+	CHECK(p.find("events_actor") != std::string::npos);
+	CHECK(plan("e.time_ns >= 5 AND e.time_ns < 10").find("events_time") != std::string::npos);
+	CHECK(plan("e.seq IN (SELECT seq FROM event_keys WHERE key = 5)").find("event_keys") !=
 	      std::string::npos);
-	CHECK(plan("pid = 5").find("events_pid") != std::string::npos);
-	CHECK(plan("time_ns >= 5 AND time_ns < 10").find("events_time") != std::string::npos);
-	CHECK(plan("seq IN (SELECT seq FROM event_keys WHERE key = 5)").find("event_keys") !=
-	      std::string::npos);
-	std::string p = plan("seq IN (SELECT seq FROM event_keys WHERE key IN "
-			     "(SELECT 1 | id FROM strings WHERE text GLOB '/etc/*'))");
+	p = plan("e.seq IN (SELECT seq FROM event_keys WHERE key IN "
+		 "(SELECT 1 | id FROM strings WHERE text GLOB '/etc/*'))");
 	CHECK(p.find("SCAN event") == std::string::npos); // no scan of events or event_keys
+}
+
+TEST_CASE("store query: a limited process filter gives the same events by index and by walking")
+{
+	// 400 events of 20 processes: --pid matches 20 (through events_actor), --exe
+	// /usr/bin/cat matches 200, past sqrt(400 * limit) for the limits below, so the
+	// reader walks events in seq order instead. Either way: the first `limit` matches.
+	TempDir d;
+	StoreOptions o;
+	o.state_dir = d.path;
+	auto s = Store::open(o);
+	REQUIRE(s.ok());
+	std::vector<Event> b;
+	for (uint64_t n = 1; n <= 400; ++n)
+		b.push_back(exec_event(n, hour_ns(0, n), uint32_t(300 + n % 20), n % 2 ? "/usr/bin/cat" : "/usr/bin/ls"));
+	REQUIRE(s->append(b).ok());
+	auto r = Reader::open(d.path);
+	REQUIRE(r.ok());
+	auto seqs = [&](const Filter &f, size_t limit, bool reverse) {
+		auto evs = r->query(f, limit, reverse);
+		REQUIRE(evs.ok());
+		V out;
+		for (const auto &e : *evs)
+			out.push_back(e.seq);
+		return out;
+	};
+	for (Filter f : {Filter{.pid = 307}, Filter{.exe = "/usr/bin/cat"}, Filter{.exe = "/usr/bin/*", .user = "root"}}) {
+		for (bool reverse : {false, true}) {
+			V all = seqs(f, 0, reverse);
+			REQUIRE(all.size() >= 10);
+			for (size_t limit : {1, 3, 10, 50}) {
+				V want(all.begin(), all.begin() + std::min(limit, all.size()));
+				CHECK(seqs(f, limit, reverse) == want);
+			}
+		}
+	}
+	CHECK(seqs({.exe = "/usr/bin/cat"}, 3, false) == V{1, 3, 5});
+	CHECK(seqs({.pid = 307}, 3, true) == V{387, 367, 347});
 }

@@ -80,7 +80,7 @@ TEST_CASE("store verify: a row whose body was edited with SQL is named by its se
 	CHECK(ps[0].file == file);
 	CHECK(ps[0].first_seq == 142);
 	CHECK(ps[0].last_seq == 142);
-	CHECK(describe(ps[0]) == "2026-11-26T14.db: edited row: seq 142 (its link does not match its body)");
+	CHECK(describe(ps[0]) == "2026-11-26T14.db: edited row: seq 142 (its link does not match its body and process)");
 }
 
 TEST_CASE("store verify: a deleted row is a gap where the chain breaks")
@@ -157,11 +157,45 @@ TEST_CASE("store verify: an index column edited to hide an event from queries")
 {
 	TempDir d;
 	fill(d);
-	CHECK(raw_sql(d.file("2026-11-26T13"), "UPDATE events SET pid = 1 WHERE seq = 10") == 1);
-	auto ps = problems(d);
-	REQUIRE(ps.size() == 1);
-	CHECK(ps[0].kind == ProblemKind::BadRow);
-	CHECK(ps[0].first_seq == 10);
+	std::string actor_of_10 = "(SELECT actor_id FROM events WHERE seq = 10)";
+	SUBCASE("the type of an event")
+	{
+		CHECK(raw_sql(d.file("2026-11-26T13"), "UPDATE events SET type = 99 WHERE seq = 10") == 1);
+		auto ps = problems(d);
+		REQUIRE(ps.size() == 1);
+		CHECK(ps[0].kind == ProblemKind::BadRow);
+		CHECK(ps[0].first_seq == 10);
+	}
+	// Seq 10 is an exec of pid 4242; its process row is shared by the file's other
+	// events of that process (the odd seqs 2..100).
+	SUBCASE("the pid of its process row")
+	{
+		CHECK(raw_sql(d.file("2026-11-26T13"), "UPDATE actors SET pid = 1 WHERE id = " + actor_of_10) == 1);
+		auto ps = problems(d);
+		REQUIRE(ps.size() == 1);
+		CHECK(ps[0].kind == ProblemKind::BadRow);
+		CHECK(ps[0].first_seq == 2);
+		CHECK(ps[0].last_seq == 100);
+		CHECK(ps[0].detail.find("differs from the row's body") != std::string::npos);
+	}
+	SUBCASE("the exe of its process row")
+	{
+		CHECK(raw_sql(d.file("2026-11-26T13"),
+			      "UPDATE actors SET exe_id = (SELECT max(id) FROM strings) WHERE id = " + actor_of_10) == 1);
+		auto ps = problems(d);
+		REQUIRE(ps.size() == 1);
+		CHECK(ps[0].kind == ProblemKind::BadRow);
+	}
+	SUBCASE("its process row deleted")
+	{
+		CHECK(raw_sql(d.file("2026-11-26T13"), "DELETE FROM actors WHERE id = " + actor_of_10) == 1);
+		auto ps = problems(d);
+		REQUIRE(ps.size() == 50);
+		CHECK(ps[0].kind == ProblemKind::EditedRow);
+		CHECK(ps[0].first_seq == 2);
+		CHECK(ps[0].detail.find("process row") != std::string::npos);
+		CHECK(ps[0].detail.find("is missing") != std::string::npos);
+	}
 }
 
 TEST_CASE("store verify: the oldest hour deleted (retention) is a note, not a problem")

@@ -31,12 +31,21 @@ std::optional<Link> link_from_blob(std::string_view blob)
 Chainer::Chainer() : ctx_(EVP_MD_CTX_new()) {}
 Chainer::~Chainer() { EVP_MD_CTX_free(ctx_); }
 
-bool Chainer::next(const Link &prev, std::string_view body, Link *out)
+bool Chainer::digest(std::string_view bytes, Link *out)
+{
+	unsigned int len = 0;
+	return ctx_ && EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1 &&
+	       EVP_DigestUpdate(ctx_, bytes.data(), bytes.size()) == 1 &&
+	       EVP_DigestFinal_ex(ctx_, out->data(), &len) == 1 && len == out->size();
+}
+
+bool Chainer::next(const Link &prev, std::string_view body, const Link &actor_digest, Link *out)
 {
 	unsigned int len = 0;
 	return ctx_ && EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1 &&
 	       EVP_DigestUpdate(ctx_, prev.data(), prev.size()) == 1 &&
 	       EVP_DigestUpdate(ctx_, body.data(), body.size()) == 1 &&
+	       EVP_DigestUpdate(ctx_, actor_digest.data(), actor_digest.size()) == 1 &&
 	       EVP_DigestFinal_ex(ctx_, out->data(), &len) == 1 && len == out->size();
 }
 

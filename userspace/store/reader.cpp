@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "linesman/v1/event.pb.h"
 #include "output/format.h"
@@ -35,35 +36,26 @@ Result<Db> open_read_only(const std::string &path)
 	return db;
 }
 
-// The statement for one file. Only fixed fragments are concatenated; every value
+// The statements for one file. Only fixed fragments are concatenated; every value
 // from the user is a bound parameter.
 struct Sql {
-	std::string text = "SELECT body FROM events WHERE 1";
-	std::vector<std::pair<int, std::variant<int64_t, std::string>>> params;
+	std::string text;
+	std::vector<std::variant<int64_t, std::string>> params; // ?1, ?2, ... in order
 	void add(const char *fragment) { text += fragment; }
-	void bind(int64_t v) { params.emplace_back(int(params.size()) + 1, v); }
-	void bind(const std::string &v) { params.emplace_back(int(params.size()) + 1, v); }
+	void bind(int64_t v) { params.emplace_back(v); }
+	void bind(const std::string &v) { params.emplace_back(v); }
+	void add(const Sql &other)
+	{
+		text += other.text;
+		params.insert(params.end(), other.params.begin(), other.params.end());
+	}
 };
 
-Sql build(const Filter &f, size_t limit, bool reverse)
+// "SELECT id FROM actors WHERE ..." for the process filters (pid, exec_id, exe,
+// user), or empty text when there are none.
+Sql actor_ids(const Filter &f)
 {
 	Sql q;
-	if (f.since_ns) {
-		q.add(" AND time_ns >= ?");
-		q.bind(int64_t(*f.since_ns));
-	}
-	if (f.until_ns) {
-		q.add(" AND time_ns < ?");
-		q.bind(int64_t(*f.until_ns));
-	}
-	if (!f.types.empty()) {
-		q.add(" AND type IN (");
-		for (size_t i = 0; i < f.types.size(); ++i) {
-			q.add(i ? ",?" : "?");
-			q.bind(int64_t(f.types[i]));
-		}
-		q.add(")");
-	}
 	if (f.pid) {
 		q.add(" AND pid = ?");
 		q.bind(int64_t(*f.pid));
@@ -80,32 +72,104 @@ Sql build(const Filter &f, size_t limit, bool reverse)
 		q.add(" AND user_id = (SELECT id FROM strings WHERE text = ?)");
 		q.bind(f.user);
 	}
+	if (!q.text.empty())
+		q.text = "SELECT id FROM actors WHERE 1" + q.text;
+	return q;
+}
+
+// The query. Process filters select actor rows first and reach their events through
+// events_actor, which gives the matches out of seq order: SQLite sorts them all
+// before the LIMIT. When the matches are many and only the first `limit` are wanted
+// (`scan`), walking events in seq order and testing each actor id stops much sooner.
+Sql build(const Filter &f, size_t limit, bool reverse, bool scan)
+{
+	Sql q;
+	// CROSS JOIN keeps events the outer loop: the process is fetched per event row.
+	q.add("SELECT e.body, a.body FROM events e CROSS JOIN actors a ON a.id = e.actor_id WHERE 1");
+	if (f.since_ns) {
+		q.add(" AND e.time_ns >= ?");
+		q.bind(int64_t(*f.since_ns));
+	}
+	if (f.until_ns) {
+		q.add(" AND e.time_ns < ?");
+		q.bind(int64_t(*f.until_ns));
+	}
+	if (!f.types.empty()) {
+		q.add(" AND e.type IN (");
+		for (size_t i = 0; i < f.types.size(); ++i) {
+			q.add(i ? ",?" : "?");
+			q.bind(int64_t(f.types[i]));
+		}
+		q.add(")");
+	}
+	if (Sql actors = actor_ids(f); !actors.text.empty()) {
+		q.add(scan ? " AND +e.actor_id IN (" : " AND e.actor_id IN ("); // unary + : no index
+		q.add(actors);
+		q.add(")");
+	}
 	if (!f.path.empty()) {
-		q.add(" AND seq IN (SELECT seq FROM event_keys WHERE key IN "
+		q.add(" AND e.seq IN (SELECT seq FROM event_keys WHERE key IN "
 		      "(SELECT ? | id FROM strings WHERE text GLOB ?))");
 		q.bind(make_key(KeyKind::Path, 0));
 		q.bind(f.path);
 	}
 	if (f.port) {
-		q.add(" AND seq IN (SELECT seq FROM event_keys WHERE key = ?)");
+		q.add(" AND e.seq IN (SELECT seq FROM event_keys WHERE key = ?)");
 		q.bind(make_key(KeyKind::Port, *f.port));
 	}
 	if (!f.addr.empty()) {
-		q.add(" AND seq IN (SELECT seq FROM event_keys WHERE key = "
+		q.add(" AND e.seq IN (SELECT seq FROM event_keys WHERE key = "
 		      "? | (SELECT id FROM strings WHERE text = ?))");
 		q.bind(make_key(KeyKind::Addr, 0));
 		q.bind(f.addr);
 	}
 	if (f.after_seq) {
-		q.add(" AND seq > ?");
+		q.add(" AND e.seq > ?");
 		q.bind(int64_t(*f.after_seq));
 	}
-	q.add(reverse ? " ORDER BY seq DESC" : " ORDER BY seq");
+	q.add(reverse ? " ORDER BY e.seq DESC" : " ORDER BY e.seq");
 	if (limit) {
 		q.add(" LIMIT ?");
 		q.bind(int64_t(limit));
 	}
 	return q;
+}
+
+Result<Stmt> prepare(Db &db, const Sql &sql)
+{
+	auto st = Stmt::prepare(db, sql.text);
+	if (!st)
+		return st.error();
+	for (size_t i = 0; i < sql.params.size(); ++i) {
+		if (auto *n = std::get_if<int64_t>(&sql.params[i]))
+			st->bind(int(i) + 1, *n);
+		else
+			st->bind(int(i) + 1, std::get<std::string>(sql.params[i]));
+	}
+	return st;
+}
+
+// Whether a limited query with process filters should walk events in seq order.
+// Through the index it costs about `matches` row reads plus a sort; walking costs
+// about rows / matches * limit row reads. So walk when matches exceed
+// sqrt(rows * limit); the count stops there, an index-only pass of bounded length.
+bool prefer_scan(Db &db, const Filter &f, size_t limit)
+{
+	Sql actors = actor_ids(f);
+	if (!limit || actors.text.empty())
+		return false;
+	// Two statements: min() and max() alone are one b-tree probe each.
+	auto span = Stmt::prepare(db, "SELECT (SELECT max(seq) FROM events) - (SELECT min(seq) FROM events) + 1");
+	if (!span || span->step() != SQLITE_ROW || span->is_null(0))
+		return false;
+	auto threshold = int64_t(std::sqrt(double(span->int64(0)) * double(limit)));
+	Sql count;
+	count.add("SELECT count(*) FROM (SELECT 1 FROM events WHERE actor_id IN (");
+	count.add(actors);
+	count.add(") LIMIT ?)");
+	count.bind(threshold + 1);
+	auto st = prepare(db, count);
+	return st && st->step() == SQLITE_ROW && st->int64(0) > threshold;
 }
 
 } // namespace
@@ -160,28 +224,21 @@ std::vector<std::string> Reader::files() const
 
 Result<std::vector<Event>> Reader::query(const Filter &filter, size_t limit, bool reverse)
 {
-	Sql sql = build(filter, limit, reverse);
 	std::vector<Event> out;
 	linesman::v1::Event msg;
 	// Files hold consecutive seq ranges in name order, so walking them in order (or
 	// backwards) yields seq order and can stop at the limit.
 	for (size_t k = 0; k < files_.size(); ++k) {
 		File &f = files_[reverse ? files_.size() - 1 - k : k];
-		auto st = Stmt::prepare(f.db, sql.text);
+		size_t want = limit ? limit - out.size() : 0;
+		auto st = prepare(f.db, build(filter, want, reverse, prefer_scan(f.db, filter, want)));
 		if (!st)
 			return st.error();
-		for (auto &[i, v] : sql.params) {
-			if (auto *n = std::get_if<int64_t>(&v))
-				st->bind(i, *n);
-			else
-				st->bind(i, std::get<std::string>(v));
-		}
-		if (limit)
-			st->bind(int(sql.params.size()), int64_t(limit - out.size()));
 		int rc;
 		while ((rc = st->step()) == SQLITE_ROW) {
-			std::string_view body = st->blob(0);
-			if (!msg.ParseFromArray(body.data(), int(body.size())))
+			std::string_view body = st->blob(0), actor = st->blob(1);
+			if (!msg.ParseFromArray(body.data(), int(body.size())) ||
+			    !msg.mutable_process()->ParseFromArray(actor.data(), int(actor.size())))
 				return Error(f.hour.path + ": an event body does not parse; run linesman verify");
 			out.push_back(output::from_proto(msg));
 		}

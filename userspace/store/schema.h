@@ -6,7 +6,7 @@
 
 namespace linesman::store {
 
-inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr int kStoreSchemaVersion = 2;
 
 // event_keys.key = kind << 48 | value: one WITHOUT ROWID b-tree answers "events with
 // this port / path / address" for values an event may hold twice (local and remote
@@ -32,28 +32,48 @@ inline constexpr const char *kMetaPrevFile = "prev_file"; // name of the file pr
 inline constexpr const char *kMetaPrevSeq = "prev_last_seq";
 inline constexpr const char *kMetaCreated = "created_ns";
 
+// The acting process is stored once per distinct state, not once per event: an
+// `actors` row holds the Process message (pid, exec_id, exe, user, argv, lineage,
+// origin...) and the columns its indexes need; `events.body` is the Event message
+// without its process, and `events.actor_id` points at the row. A busy process
+// writes its context once an hour instead of with each event, and the events table
+// keeps three indexes (time, type, actor) instead of one per process column: the
+// store's ingest rate is set by index inserts and bytes written. `events_flat` is
+// the joined view for `linesman sql`.
 inline constexpr const char *kSchemaSql = R"(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE strings(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
-CREATE TABLE events(
-	seq INTEGER PRIMARY KEY,
-	time_ns INTEGER NOT NULL,
-	type INTEGER NOT NULL,
+CREATE TABLE actors(
+	id INTEGER PRIMARY KEY,
 	pid INTEGER NOT NULL,
 	exec_id_id INTEGER,
 	exe_id INTEGER,
 	user_id INTEGER,
+	body BLOB NOT NULL);
+CREATE INDEX actors_pid ON actors(pid);
+CREATE INDEX actors_exec_id ON actors(exec_id_id);
+CREATE INDEX actors_exe ON actors(exe_id);
+CREATE INDEX actors_user ON actors(user_id);
+CREATE TABLE events(
+	seq INTEGER PRIMARY KEY,
+	time_ns INTEGER NOT NULL,
+	type INTEGER NOT NULL,
+	actor_id INTEGER NOT NULL,
 	body BLOB NOT NULL,
 	link BLOB NOT NULL);
 CREATE INDEX events_time ON events(time_ns);
 CREATE INDEX events_type ON events(type);
-CREATE INDEX events_pid ON events(pid);
-CREATE INDEX events_exec_id ON events(exec_id_id);
-CREATE INDEX events_exe ON events(exe_id);
-CREATE INDEX events_user ON events(user_id);
+CREATE INDEX events_actor ON events(actor_id);
 CREATE TABLE event_keys(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
 CREATE TABLE epochs(epoch INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, time_ns INTEGER NOT NULL, reason TEXT NOT NULL);
 CREATE TABLE gaps(first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, epoch INTEGER NOT NULL);
+CREATE VIEW events_flat AS
+	SELECT e.seq, e.time_ns, e.type, a.pid,
+	       (SELECT text FROM strings WHERE id = a.exec_id_id) AS exec_id,
+	       (SELECT text FROM strings WHERE id = a.exe_id) AS exe,
+	       (SELECT text FROM strings WHERE id = a.user_id) AS user,
+	       e.actor_id
+	FROM events e JOIN actors a ON a.id = e.actor_id;
 )";
 
 } // namespace linesman::store

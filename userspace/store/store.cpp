@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <unordered_map>
 
 #include "common/clock.h"
@@ -26,6 +27,19 @@ namespace {
 // busy hour has many; past this the cache starts over rather than grow (a miss costs
 // one indexed SELECT).
 constexpr size_t kStringCacheMax = 1 << 16;
+// Actor rows known per hour file, keyed by the SHA-256 of their Process bytes (about
+// 4 MiB at the cap). Past it the cache starts over; a miss writes the row again under
+// a new id, which costs room but no correctness.
+constexpr size_t kActorCacheMax = 1 << 16;
+
+struct DigestHash {
+	size_t operator()(const Link &d) const
+	{
+		size_t h;
+		memcpy(&h, d.data(), sizeof(h)); // already uniform
+		return h;
+	}
+};
 // Room asked of the disk beyond the batch itself when shedding: the WAL frames, the
 // index pages and the b-tree splits a batch dirties.
 constexpr uint64_t kShedSlack = 256 * 1024;
@@ -49,9 +63,13 @@ Status configure_writer(Db &db)
 	sqlite3_busy_timeout(db.get(), 100);
 	for (const char *sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
 				"PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY",
+				// A checkpoint every 16 MiB of WAL rather than SQLite's 4 MiB: the
+				// index pages a batch dirties are written back once per checkpoint,
+				// so fewer checkpoints write fewer of them.
+				"PRAGMA wal_autocheckpoint=4096",
 				// Keeps the WAL from staying at its high-water mark after a checkpoint,
 				// which matters most when the disk is nearly full.
-				"PRAGMA journal_size_limit=8388608"}) {
+				"PRAGMA journal_size_limit=16777216"}) {
 		if (Status st = db.exec(sql); !st)
 			return st;
 	}
@@ -106,9 +124,11 @@ Status close_hour_file(const std::string &path)
 struct HourDb {
 	Db db;
 	int64_t hour = 0;
-	Stmt ins_event, ins_key, sel_string, ins_string, ins_epoch, ins_gap;
+	Stmt ins_event, ins_actor, ins_key, sel_string, ins_string, ins_epoch, ins_gap;
 	std::unordered_map<std::string, int64_t> strings;
 	std::vector<std::string> pending_strings; // interned in the open transaction
+	std::unordered_map<Link, int64_t, DigestHash> actors; // SHA-256 of Process bytes -> actors.id
+	std::vector<Link> pending_actors;                      // written in the open transaction
 
 	const std::string &path() const { return db.path(); }
 
@@ -118,8 +138,8 @@ struct HourDb {
 			Stmt *st;
 			const char *sql;
 		} all[] = {
-		    {&ins_event, "INSERT INTO events(seq, time_ns, type, pid, exec_id_id, exe_id, user_id, "
-				 "body, link) VALUES (?,?,?,?,?,?,?,?,?)"},
+		    {&ins_event, "INSERT INTO events(seq, time_ns, type, actor_id, body, link) VALUES (?,?,?,?,?,?)"},
+		    {&ins_actor, "INSERT INTO actors(pid, exec_id_id, exe_id, user_id, body) VALUES (?,?,?,?,?)"},
 		    {&ins_key, "INSERT OR IGNORE INTO event_keys(key, seq) VALUES (?,?)"},
 		    {&sel_string, "SELECT id FROM strings WHERE text = ?"},
 		    {&ins_string, "INSERT INTO strings(text) VALUES (?)"},
@@ -173,12 +193,44 @@ struct HourDb {
 		return SQLITE_OK;
 	}
 
-	// After a rollback the ids interned in it no longer exist.
+	// The actors row of a process state, written on first sight in this file.
+	int actor(const Process &p, const std::string &bytes, const Link &digest, int64_t *id)
+	{
+		if (auto it = actors.find(digest); it != actors.end()) {
+			*id = it->second;
+			return SQLITE_OK;
+		}
+		int64_t exec_id = 0, exe = 0, user = 0;
+		int rc;
+		if ((rc = intern(p.exec_id, &exec_id)) || (rc = intern(p.exe, &exe)) || (rc = intern(p.user, &user)))
+			return rc;
+		ins_actor.bind(1, int64_t(p.pid));
+		for (auto [col, sid] : {std::pair{2, exec_id}, {3, exe}, {4, user}}) {
+			if (sid)
+				ins_actor.bind(col, sid);
+			else
+				ins_actor.bind_null(col);
+		}
+		ins_actor.bind_blob_static(5, bytes.data(), bytes.size());
+		if ((rc = run(ins_actor)) != SQLITE_OK)
+			return rc;
+		*id = sqlite3_last_insert_rowid(db.get());
+		if (actors.size() >= kActorCacheMax)
+			actors.clear();
+		actors.emplace(digest, *id);
+		pending_actors.push_back(digest);
+		return SQLITE_OK;
+	}
+
+	// After a rollback the ids written in it no longer exist.
 	void forget_pending()
 	{
 		for (const auto &s : pending_strings)
 			strings.erase(s);
 		pending_strings.clear();
+		for (const auto &a : pending_actors)
+			actors.erase(a);
+		pending_actors.clear();
 	}
 };
 
@@ -194,7 +246,7 @@ struct Store::Impl {
 	std::vector<std::string> pending_close;
 	Chainer chainer;
 	linesman::v1::Event msg;
-	std::string body;
+	std::string body, actor_body;
 
 	Status open_dirs();
 	Status open_newest();
@@ -274,10 +326,11 @@ Status Store::Impl::open_newest()
 			else if (k == kMetaSchema)
 				schema = meta->int64(1);
 		}
-		if (schema > kStoreSchemaVersion)
-			return Error(f.path + " has store schema " + std::to_string(schema) +
-				     ", newer than this agent's " + std::to_string(kStoreSchemaVersion) +
-				     ": upgrade linesman or move the event store aside");
+		if (schema != kStoreSchemaVersion)
+			return Error(f.path + " has store schema " + std::to_string(schema) + ", this agent writes " +
+				     std::to_string(kStoreSchemaVersion) +
+				     (schema > kStoreSchemaVersion ? ": upgrade linesman or move the event store aside"
+								   : ": move the file aside to start a new one"));
 		auto last = Stmt::prepare(*db, "SELECT seq, link FROM events ORDER BY seq DESC LIMIT 1");
 		if (!last)
 			return last.error();
@@ -384,32 +437,32 @@ Result<std::unique_ptr<HourDb>> Store::Impl::create_hour(int64_t hour, uint64_t 
 
 int Store::Impl::insert_event(HourDb &h, const Event &ev, Link *link)
 {
+	// The process and the rest of the event are serialised apart (see schema.h); the
+	// process message is detached, not cleared, so the next event reuses its memory.
 	output::to_proto(ev, &msg);
+	actor_body.clear();
 	body.clear();
-	if (!msg.SerializeToString(&body))
+	linesman::v1::Process *proc = msg.release_process();
+	bool encoded = proc->SerializeToString(&actor_body) && msg.SerializeToString(&body);
+	msg.set_allocated_process(proc);
+	if (!encoded)
 		return SQLITE_MISUSE;
-	if (!chainer.next(*link, body, link))
+	Link actor_digest;
+	if (!chainer.digest(actor_body, &actor_digest) || !chainer.next(*link, body, actor_digest, link))
 		return SQLITE_NOMEM;
 
-	int64_t exec_id = 0, exe = 0, user = 0;
+	int64_t actor = 0;
 	int rc;
-	if ((rc = h.intern(ev.process.exec_id, &exec_id)) || (rc = h.intern(ev.process.exe, &exe)) ||
-	    (rc = h.intern(ev.process.user, &user)))
+	if ((rc = h.actor(ev.process, actor_body, actor_digest, &actor)))
 		return rc;
 
 	Stmt &st = h.ins_event;
 	st.bind(1, int64_t(ev.seq));
 	st.bind(2, int64_t(ev.time_ns));
 	st.bind(3, int64_t(ev.type));
-	st.bind(4, int64_t(ev.process.pid));
-	for (auto [col, id] : {std::pair{5, exec_id}, {6, exe}, {7, user}}) {
-		if (id)
-			st.bind(col, id);
-		else
-			st.bind_null(col);
-	}
-	st.bind_blob_static(8, body.data(), body.size());
-	st.bind_blob_static(9, link->data(), link->size());
+	st.bind(4, actor);
+	st.bind_blob_static(5, body.data(), body.size());
+	st.bind_blob_static(6, link->data(), link->size());
 	if ((rc = HourDb::run(st)))
 		return rc;
 
@@ -489,6 +542,7 @@ Status Store::Impl::write_run(std::span<const Event> run, int64_t hour, bool aft
 		return e;
 	}
 	h->pending_strings.clear();
+	h->pending_actors.clear();
 	last_link = link;
 	next_seq = run.back().seq + 1;
 	epoch = run_epoch;

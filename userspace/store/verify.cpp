@@ -122,7 +122,39 @@ void check_file(const HourFile &f, std::optional<Tail> &tail, FileCheck &out)
 				declared.emplace(uint64_t(g->int64(0)), uint64_t(g->int64(1)));
 	}
 
-	auto rows = Stmt::prepare(*db, "SELECT seq, time_ns, type, pid, body, link FROM events ORDER BY seq");
+	// The columns of every actor row against its body, once per row: they are what
+	// --pid, --exec-id, --exe and --user search, and the chain covers only the body.
+	{
+		auto a = Stmt::prepare(*db, "SELECT a.id, a.pid, a.body, s1.text, s2.text, s3.text FROM actors a "
+					    "LEFT JOIN strings s1 ON s1.id = a.exec_id_id "
+					    "LEFT JOIN strings s2 ON s2.id = a.exe_id "
+					    "LEFT JOIN strings s3 ON s3.id = a.user_id ORDER BY a.id");
+		if (!a) {
+			problem(ProblemKind::Unreadable, 0, 0, a.error().message());
+			return;
+		}
+		auto users = Stmt::prepare(*db, "SELECT min(seq), max(seq) FROM events WHERE actor_id = ?");
+		linesman::v1::Process p;
+		while (a->step() == SQLITE_ROW) {
+			std::string_view body = a->blob(2);
+			if (p.ParseFromArray(body.data(), int(body.size())) && int64_t(p.pid()) == a->int64(1) &&
+			    p.exec_id() == a->text(3) && p.exe() == a->text(4) && p.user() == a->text(5))
+				continue;
+			uint64_t first = 0, last = 0;
+			if (users) {
+				users->bind(1, a->int64(0));
+				if (users->step() == SQLITE_ROW && !users->is_null(0))
+					first = uint64_t(users->int64(0)), last = uint64_t(users->int64(1));
+				users->reset();
+			}
+			problem(ProblemKind::BadRow, first, last,
+				"the pid, exec_id, exe or user column of its process row " +
+				    std::to_string(a->int64(0)) + " differs from the row's body");
+		}
+	}
+
+	auto rows = Stmt::prepare(*db, "SELECT e.seq, e.time_ns, e.type, e.actor_id, e.body, a.body, e.link "
+				       "FROM events e LEFT JOIN actors a ON a.id = e.actor_id ORDER BY e.seq");
 	if (!rows) {
 		problem(ProblemKind::Unreadable, 0, 0, rows.error().message());
 		return;
@@ -134,10 +166,12 @@ void check_file(const HourFile &f, std::optional<Tail> &tail, FileCheck &out)
 	int rc;
 	while ((rc = rows->step()) == SQLITE_ROW) {
 		uint64_t seq = uint64_t(rows->int64(0));
-		std::string_view body = rows->blob(4);
-		auto stored = link_from_blob(rows->blob(5));
-		Link computed;
-		chainer.next(link, body, &computed);
+		std::string_view body = rows->blob(4), actor = rows->blob(5);
+		const bool actor_missing = rows->is_null(5);
+		auto stored = link_from_blob(rows->blob(6));
+		Link computed, actor_digest;
+		chainer.digest(actor, &actor_digest);
+		chainer.next(link, body, actor_digest, &computed);
 		bool chain_ok = stored && *stored == computed;
 
 		if (out.events == 0)
@@ -158,15 +192,22 @@ void check_file(const HourFile &f, std::optional<Tail> &tail, FileCheck &out)
 		} else if (seq <= last) {
 			problem(ProblemKind::BadRow, seq, seq,
 				"seq is not after the previous file's last seq " + std::to_string(last));
+		} else if (actor_missing) {
+			problem(ProblemKind::EditedRow, seq, seq,
+				"its process row " + std::to_string(rows->int64(3)) + " is missing");
 		} else if (!chain_ok) {
-			problem(ProblemKind::EditedRow, seq, seq, "its link does not match its body");
+			problem(ProblemKind::EditedRow, seq, seq, "its link does not match its body and process");
 		}
 
-		if (!msg.ParseFromArray(body.data(), int(body.size())))
+		if (actor_missing) {
+			// reported above
+		} else if (!msg.ParseFromArray(body.data(), int(body.size())) ||
+			   !msg.mutable_process()->ParseFromArray(actor.data(), int(actor.size()))) {
 			problem(ProblemKind::BadRow, seq, seq, "the body does not parse");
-		else if (msg.seq() != seq || int64_t(msg.time_ns()) != rows->int64(1) ||
-			 msg.type() != rows->int64(2) || int64_t(msg.process().pid()) != rows->int64(3))
-			problem(ProblemKind::BadRow, seq, seq, "seq, time_ns, type or pid differ from the body");
+		} else if (msg.seq() != seq || int64_t(msg.time_ns()) != rows->int64(1) ||
+			   msg.type() != rows->int64(2)) {
+			problem(ProblemKind::BadRow, seq, seq, "seq, time_ns or type differ from the body");
+		}
 
 		// The next row chains from the stored link, so one edit is reported once.
 		link = stored.value_or(computed);
