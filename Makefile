@@ -112,6 +112,11 @@ $(BUILD)/tests/kernel_tests: $(KERNEL_SRCS:%.cpp=$(BUILD)/obj/%.o) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CXX) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/bench/store_bench: $(BUILD)/obj/tests/bench/store_bench.o $(LIB)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CXX) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/bench/workload: tests/bench/workload.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
@@ -239,7 +244,7 @@ fuzz: $(FUZZ_BINS) $(FUZZ_SEEDS)
 
 # Overhead of the agent on workloads, side by side (ratios). Needs root.
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench/workload
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench/workload $(BUILD)/tests/bench/store_bench
 	$(Q)python3 tests/bench/bench.py --build $(BUILD) $(BENCH_ARGS)
 
 clean:

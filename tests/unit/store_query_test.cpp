@@ -125,8 +125,11 @@ TEST_CASE("store query: selective filters use an index")
 	CHECK(p.find("actors_pid") != std::string::npos);
 	CHECK(p.find("events_actor") != std::string::npos);
 	CHECK(plan("e.time_ns >= 5 AND e.time_ns < 10").find("events_time") != std::string::npos);
-	CHECK(plan("e.seq IN (SELECT seq FROM event_keys WHERE key = 5)").find("event_keys") !=
-	      std::string::npos);
+	// The reader's --port lookup: one probe of event_ports per bucket.
+	CHECK(plan("e.seq IN (SELECT seq FROM event_ports WHERE port = 22 AND bucket IN (WITH RECURSIVE "
+		   "b(n) AS (SELECT (SELECT min(seq) FROM events) >> 14 UNION ALL SELECT n + 1 FROM b WHERE n "
+		   "< (SELECT max(seq) FROM events) >> 14) SELECT n FROM b))")
+		  .find("event_ports USING PRIMARY KEY (bucket=? AND port=?)") != std::string::npos);
 	p = plan("e.seq IN (SELECT seq FROM event_keys WHERE key IN "
 		 "(SELECT 1 | id FROM strings WHERE text GLOB '/etc/*'))");
 	CHECK(p.find("SCAN event") == std::string::npos); // no scan of events or event_keys
@@ -168,4 +171,35 @@ TEST_CASE("store query: a limited process filter gives the same events by index 
 	}
 	CHECK(seqs({.exe = "/usr/bin/cat"}, 3, false) == V{1, 3, 5});
 	CHECK(seqs({.pid = 307}, 3, true) == V{387, 367, 347});
+}
+
+TEST_CASE("store query: --port finds events in every bucket of a file")
+{
+	// Seqs 1..3, then (after declared losses) 40000.. and 90000..: buckets 0, 2 and 5
+	// of event_ports in one hour file.
+	TempDir d;
+	StoreOptions o;
+	o.state_dir = d.path;
+	auto s = Store::open(o);
+	REQUIRE(s.ok());
+	for (uint64_t first : {1, 40000, 90000}) {
+		std::vector<Event> b;
+		for (uint64_t n = first; n < first + 3; ++n)
+			b.push_back(net_event(n, hour_ns(0, n), EventType::Connect, uint32_t(40000 + n % 3), 5060, "10.1.1.1"));
+		REQUIRE(s->append(b, first == 1 ? Continuity::Contiguous : Continuity::AfterLoss).ok());
+	}
+	auto r = Reader::open(d.path);
+	REQUIRE(r.ok());
+	auto seqs = [&](uint32_t port, size_t limit = 0, bool reverse = false) {
+		auto evs = r->query({.port = port}, limit, reverse);
+		REQUIRE(evs.ok());
+		V out;
+		for (const auto &e : *evs)
+			out.push_back(e.seq);
+		return out;
+	};
+	CHECK(seqs(5060) == V{1, 2, 3, 40000, 40001, 40002, 90000, 90001, 90002});
+	CHECK(seqs(40001) == V{1, 40000, 90001});
+	CHECK(seqs(40001, 2, true) == V{90001, 40000});
+	CHECK(seqs(5061).empty());
 }

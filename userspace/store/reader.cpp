@@ -114,8 +114,13 @@ Sql build(const Filter &f, size_t limit, bool reverse, bool scan)
 		q.bind(f.path);
 	}
 	if (f.port) {
-		q.add(" AND e.seq IN (SELECT seq FROM event_keys WHERE key = ?)");
-		q.bind(make_key(KeyKind::Port, *f.port));
+		// One probe per bucket of this file (see event_ports in schema.h).
+		q.add(" AND e.seq IN (SELECT seq FROM event_ports WHERE port = ? AND bucket IN "
+		      "(WITH RECURSIVE b(n) AS (SELECT (SELECT min(seq) FROM events) >> ? UNION ALL "
+		      "SELECT n + 1 FROM b WHERE n < (SELECT max(seq) FROM events) >> ?) SELECT n FROM b))");
+		q.bind(int64_t(*f.port));
+		q.bind(int64_t(kPortBucketShift));
+		q.bind(int64_t(kPortBucketShift));
 	}
 	if (!f.addr.empty()) {
 		q.add(" AND e.seq IN (SELECT seq FROM event_keys WHERE key = "

@@ -124,7 +124,7 @@ Status close_hour_file(const std::string &path)
 struct HourDb {
 	Db db;
 	int64_t hour = 0;
-	Stmt ins_event, ins_actor, ins_key, sel_string, ins_string, ins_epoch, ins_gap;
+	Stmt ins_event, ins_actor, ins_key, ins_port, sel_string, ins_string, ins_epoch, ins_gap;
 	std::unordered_map<std::string, int64_t> strings;
 	std::vector<std::string> pending_strings; // interned in the open transaction
 	std::unordered_map<Link, int64_t, DigestHash> actors; // SHA-256 of Process bytes -> actors.id
@@ -141,6 +141,7 @@ struct HourDb {
 		    {&ins_event, "INSERT INTO events(seq, time_ns, type, actor_id, body, link) VALUES (?,?,?,?,?,?)"},
 		    {&ins_actor, "INSERT INTO actors(pid, exec_id_id, exe_id, user_id, body) VALUES (?,?,?,?,?)"},
 		    {&ins_key, "INSERT OR IGNORE INTO event_keys(key, seq) VALUES (?,?)"},
+		    {&ins_port, "INSERT OR IGNORE INTO event_ports(bucket, port, seq) VALUES (?,?,?)"},
 		    {&sel_string, "SELECT id FROM strings WHERE text = ?"},
 		    {&ins_string, "INSERT INTO strings(text) VALUES (?)"},
 		    {&ins_epoch, "INSERT OR REPLACE INTO epochs(epoch, first_seq, time_ns, reason) VALUES (?,?,?,?)"},
@@ -483,9 +484,15 @@ int Store::Impl::insert_event(HourDb &h, const Event &ev, Link *link)
 			if ((rc = string_key(KeyKind::Path, *p)))
 				return rc;
 	} else if (auto *n = std::get_if<NetDetails>(&ev.details)) {
-		for (uint32_t port : {n->local_port, n->remote_port})
-			if (port && (rc = key(make_key(KeyKind::Port, port))))
+		for (uint32_t port : {n->local_port, n->remote_port}) {
+			if (!port)
+				continue;
+			h.ins_port.bind(1, int64_t(ev.seq >> kPortBucketShift));
+			h.ins_port.bind(2, int64_t(port));
+			h.ins_port.bind(3, int64_t(ev.seq));
+			if ((rc = HourDb::run(h.ins_port)))
 				return rc;
+		}
 		for (const std::string *a : {&n->local_addr, &n->remote_addr})
 			if ((rc = string_key(KeyKind::Addr, *a)))
 				return rc;
