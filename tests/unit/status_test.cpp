@@ -276,6 +276,8 @@ TEST_CASE("linesman status: a stale file is an agent not running, exit 3")
 			  "2026-11-26 14:00:00.000\n"
 			  "         PID: 4321 (at the last update)\n",
 			  0) == 0);
+	CHECK(r.out.find("      Probes: 2 of 3 attached (process 1/2, net 1/1) at the last update\n") !=
+	      std::string::npos);
 	CHECK(r.out.find("not attached:") == std::string::npos); // the agent's last words, not a diagnosis
 
 	r = f.run({"-o", "json"}, s.updated_ns + 12 * kSec);

@@ -153,7 +153,9 @@ void print_text(const View &v, std::ostream &out)
 		for (const auto &[name, n] : fam)
 			per += (per.empty() ? "" : ", ") + escaped(name) + " " + std::to_string(n.first) + "/" +
 			       std::to_string(n.second);
-		line(out, "Probes", probes + (per.empty() ? "" : " (" + per + ")"));
+		// A killed agent's programs went with it: what it had, not what runs.
+		line(out, "Probes", probes + (per.empty() ? "" : " (" + per + ")") +
+					    (v.live == status::Liveness::NotRunning ? " at the last update" : ""));
 		for (const auto &p : a->probes)
 			if (!p.attached && v.active())
 				line(out, "", "not attached: " + escaped(p.program) + " (" + escaped(p.hook) + ")" +
