@@ -350,7 +350,7 @@ class AgentTests(unittest.TestCase):
             self.assertIn("permission denied; run as root, or join the linesman group", r.stderr)
 
             agent.proc.kill()  # SIGKILL: no stop event, no last status
-            agent.proc.wait(timeout=10)
+            agent.proc.communicate(timeout=10)
             with open(status_file) as f:
                 self.assertEqual(json.load(f)["state"], "running")  # what the file still says
             time.sleep(6)  # past the 5 s a running agent's file may age
@@ -364,7 +364,7 @@ class AgentTests(unittest.TestCase):
         finally:
             if agent.proc.poll() is None:
                 agent.proc.kill()
-                agent.proc.wait()
+                agent.proc.communicate()
             agent.tmp.cleanup()
 
     def test_status_after_a_clean_stop(self):
@@ -390,7 +390,7 @@ class AgentTests(unittest.TestCase):
         finally:
             if agent.proc.poll() is None:
                 agent.proc.kill()
-                agent.proc.wait()
+                agent.proc.communicate()
             agent.tmp.cleanup()
 
     def test_not_root_is_refused_with_the_fix(self):
