@@ -288,6 +288,111 @@ class AgentTests(unittest.TestCase):
             rc, _, err = again.stop()
             self.assertEqual(rc, 0, err)
 
+    def test_status_of_a_running_agent_then_of_a_killed_one(self):
+        started = time.time_ns()
+        agent = Agent("-o", "jsonl", "--output-file", os.devnull)
+        state = os.path.join(agent.tmp.name, "state")
+        status_file = os.path.join(state, "status.json")
+        try:
+            self.assertTrue(wait_for(lambda: os.path.exists(status_file), timeout=20), "no status.json")
+            self.assertEqual(os.stat(status_file).st_mode & 0o777, 0o640)
+            execs = 5
+            for i in range(execs):
+                subprocess.run(["/bin/true", f"linesman-status-{os.getpid()}-{i}"], check=True)
+
+            def status():
+                r = run([LINESMAN, "status", "-o", "json", "-D", state])
+                j = json.loads(r.stdout) if r.returncode == 0 else None
+                # Counted on the next tick, stored within 200 ms of it.
+                if j and j["agent"]["events"]["exec"] >= execs and j["log"]["hours"] >= 1:
+                    return j
+                return None
+            j = wait_for(status, timeout=15)
+            self.assertIsNotNone(j, run([LINESMAN, "status", "-D", state]).stdout)
+            self.assertEqual(j["state"], "running")
+            self.assertTrue(j["active"])
+            a = j["agent"]
+            self.assertEqual(a["pid"], agent.proc.pid)
+            self.assertEqual(a["config"], os.path.join(agent.tmp.name, "linesman.yaml"))
+            self.assertEqual(a["state_dir"], state)
+            self.assertGreater(j["probes_attached"], 0)
+            self.assertEqual(j["probes_attached"], sum(p["attached"] for p in a["probes"]))
+            exec_probes = [p for p in a["probes"] if p["hook"] == "tp_btf/sched_process_exec"]
+            self.assertIn("handle_exec", [p["program"] for p in exec_probes])
+            self.assertTrue(all(p["attached"] for p in exec_probes), exec_probes)
+            self.assertGreaterEqual(a["events"]["exec"], execs)
+            self.assertGreaterEqual(a["events"]["agent"], 1)  # the start event
+            self.assertEqual(j["events_total"], sum(a["events"].values()))
+            self.assertIn("kernel_ringbuf.exec", a["kernel_losses"])
+            self.assertIn("userspace_queue", a["userspace_losses"])
+            self.assertTrue(a["store"]["enabled"])
+            self.assertGreaterEqual(a["store"]["epoch"], 1)
+            self.assertGreaterEqual(j["log"]["hours"], 1)
+            self.assertGreater(j["log"]["bytes"], 0)
+            self.assertGreaterEqual(j["log"]["last_seq"], execs)
+            self.assertLessEqual(j["log"]["last_seq"], j["events_total"])
+            now = time.time_ns()
+            self.assertTrue(started <= a["started_ns"] <= a["updated_ns"] <= now, a)
+            self.assertLessEqual(now - a["updated_ns"], 3 * 10**9, "status.json is not rewritten every second")
+            self.assertTrue(started <= j["log"]["oldest_ns"] <= j["log"]["newest_ns"] <= now, j["log"])
+            self.assertLessEqual(j["uptime_s"], (now - started) // 10**9 + 1)
+
+            r = run([LINESMAN, "status", "-D", state])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("      Active: running since ", r.stdout)
+            self.assertIn(f"         PID: {agent.proc.pid}\n", r.stdout)
+            self.assertIn(f"      Probes: {j['probes_attached']} of {j['probes_total']} attached", r.stdout)
+
+            # A reader outside root and the linesman group is told what to do.
+            r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                     LINESMAN, "status", "-D", state])
+            self.assertEqual(r.returncode, 4, r.stderr)
+            self.assertIn("permission denied; run as root, or join the linesman group", r.stderr)
+
+            agent.proc.kill()  # SIGKILL: no stop event, no last status
+            agent.proc.communicate(timeout=10)
+            with open(status_file) as f:
+                self.assertEqual(json.load(f)["state"], "running")  # what the file still says
+            time.sleep(6)  # past the 5 s a running agent's file may age
+            r = run([LINESMAN, "status", "-D", state])
+            self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+            self.assertIn("NOT RUNNING: no update for ", r.stdout)
+            self.assertIn(f"PID: {agent.proc.pid} (at the last update)", r.stdout)
+            r = run([LINESMAN, "status", "-o", "json", "-D", state])
+            self.assertEqual(r.returncode, 3)
+            self.assertEqual(json.loads(r.stdout)["state"], "not_running")
+        finally:
+            if agent.proc.poll() is None:
+                agent.proc.kill()
+                agent.proc.communicate()
+            agent.tmp.cleanup()
+
+    def test_status_after_a_clean_stop(self):
+        agent = Agent("-o", "jsonl", "--output-file", os.devnull)
+        state = os.path.join(agent.tmp.name, "state")
+        try:
+            self.assertTrue(wait_for(lambda: run([LINESMAN, "status", "-D", state]).returncode == 0,
+                                     timeout=20), "the agent never showed as running")
+            agent.proc.send_signal(signal.SIGTERM)
+            _, err = agent.proc.communicate(timeout=30)
+            self.assertEqual(agent.proc.returncode, 0, err)
+            r = run([LINESMAN, "status", "-o", "json", "-D", state])
+            self.assertEqual(r.returncode, 3, r.stderr)
+            j = json.loads(r.stdout)
+            self.assertEqual(j["state"], "stopped")
+            a = j["agent"]
+            self.assertFalse(any(p["attached"] for p in a["probes"]))  # detached at stop
+            self.assertEqual(a["store"]["queue_depth"], 0)
+            # Everything the agent emitted, its stop event included, is in the log.
+            self.assertEqual(a["store"]["last_seq"], j["log"]["last_seq"])
+            self.assertEqual(a["store"]["last_seq"], j["events_total"])
+            self.assertIn("      Active: stopped at ", run([LINESMAN, "status", "-D", state]).stdout)
+        finally:
+            if agent.proc.poll() is None:
+                agent.proc.kill()
+                agent.proc.communicate()
+            agent.tmp.cleanup()
+
     def test_not_root_is_refused_with_the_fix(self):
         r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", LINESMAND])
         self.assertEqual(r.returncode, 1)

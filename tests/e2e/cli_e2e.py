@@ -27,9 +27,14 @@ class CliTests(unittest.TestCase):
     def test_help_documents_exit_codes(self):
         r = run("--help")
         self.assertEqual(r.returncode, 0, r.stderr)
-        for sub in ("query", "verify", "sql", "config"):
+        for sub in ("query", "verify", "sql", "config", "status"):
             self.assertIn(sub, r.stdout)
+        self.assertIn("3  status: linesmand is not running", r.stdout)
         self.assertIn("4  the event store cannot be read", r.stdout)
+        r = run("status", "--help")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for opt in ("--output", "--directory", "text, or json"):
+            self.assertIn(opt, r.stdout)
         r = run("query", "--help")
         self.assertEqual(r.returncode, 0, r.stderr)
         for opt in ("--since", "--until", "--lines", "--reverse", "--type", "--pid", "--exec-id",
@@ -61,6 +66,9 @@ class CliTests(unittest.TestCase):
             r = run(*args, "-D", missing)
             self.assertEqual(r.returncode, 4, (args, r.stderr))
             self.assertIn(f"cannot list the event store {missing}", r.stderr)
+        r = run("status", "-D", missing)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertIn(f"cannot read the state directory {missing}: No such file or directory", r.stderr)
 
     def test_verify_on_an_empty_store(self):
         os.mkdir(os.path.join(self.dir, "events"))

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <mutex>
@@ -136,7 +137,16 @@ int main(int argc, char **argv)
 
 	agent::Sensor::Output output{[&sink](const Event &ev) { sink.write(ev); }, [&sink] { sink.flush(); },
 				     [&sink] { return sink.write_errors(); }};
-	auto sensor = agent::Sensor::start(cfg.value(), std::move(output), verbose);
+	agent::StartOptions so;
+	so.verbose = verbose;
+	so.publish_status = true;
+	// The defaults apply when the default file is missing: then no file was read.
+	if (config_opt->count() > 0 || access(config_path.c_str(), F_OK) == 0) {
+		char *abs = realpath(config_path.c_str(), nullptr); // a reader elsewhere needs no cwd
+		so.config_path = abs ? abs : config_path;
+		free(abs);
+	}
+	auto sensor = agent::Sensor::start(cfg.value(), std::move(output), std::move(so));
 	if (!sensor)
 		return fail(sensor.error().what());
 

@@ -160,6 +160,7 @@ void Pipeline::emit_file(fim::FileChanges::Change &&c)
 
 void Pipeline::on_loss(const std::string &where, const std::string &what, uint64_t count)
 {
+	losses_[{where, what}] += count; // once a second per place at most: no hot path
 	if (count == 0)
 		return;
 	stats_.lost += count;

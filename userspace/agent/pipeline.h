@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <unordered_set>
 
@@ -55,6 +56,10 @@ public:
 	// A tracked open file was found closed where no probe saw it (see FileChanges).
 	void on_unobserved_close(uint64_t file_id, uint64_t bytes, uint64_t boot_now_ns);
 	const Stats &stats() const { return stats_; }
+	// What the loss events carried, summed since start, by where and what. A place
+	// reported with a zero count is listed too (it was checked and lost nothing).
+	using LossKey = std::pair<std::string, std::string>;
+	const std::map<LossKey, uint64_t> &losses() const { return losses_; }
 	uint64_t last_seq() const { return next_seq_ - 1; }
 
 private:
@@ -84,6 +89,7 @@ private:
 	uint64_t next_seq_ = 1;
 	uint32_t own_netns_ = 0;
 	Stats stats_;
+	std::map<LossKey, uint64_t> losses_;
 };
 
 } // namespace linesman::agent

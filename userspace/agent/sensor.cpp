@@ -14,10 +14,13 @@
 
 #include "agent/pipeline.h"
 #include "common/clock.h"
+#include "common/version.h"
 #include "decode/decoder.h"
 #include "decode/net_names.h"
 #include "fim/changes.h"
 #include "fim/watch.h"
+#include "status/status_file.h"
+#include "store/layout.h"
 #include "store/store.h"
 #include "proc/process_cache.h"
 #include "proc/procfs.h"
@@ -63,6 +66,17 @@ const char *record_type_name(size_t type)
 	}
 }
 
+// Loss places counted in the kernel (the rest are the agent's own): status.json
+// lists them apart, as "where.what".
+bool is_kernel_place(const std::string &where)
+{
+	for (const char *k : {"kernel_ringbuf", "kernel_recursion", "conn_table", "udp_flow_table",
+			      "udp_owner_table", "open_file_table", "file_attr_table"})
+		if (where == k)
+			return true;
+	return false;
+}
+
 } // namespace
 
 std::string host_name()
@@ -95,6 +109,7 @@ struct Sensor::Impl {
 	bool store_stop = false;          // guarded by store_mu
 	bool store_gap = false;           // guarded by store_mu: events dropped before the next batch
 	std::atomic<uint64_t> store_lost{0}, store_shed{0}, store_retired_files{0};
+	std::atomic<uint64_t> store_last_seq{0}, store_epoch{0}; // set by the store thread after each append
 	std::string store_error;          // guarded by store_mu: the last append error, reported once
 	uint64_t reported_store_lost = 0, reported_store_shed = 0, reported_retired = 0;
 	void store_queue(const Event &ev);
@@ -119,6 +134,15 @@ struct Sensor::Impl {
 	bool counters_error_reported = false;
 
 	std::atomic<uint64_t> decode_errors{0}, events{0}, lost{0}, last_seq{0};
+	// status.json (publish_status): events per type counted at emit, on the pipeline thread.
+	bool publish_status = false;
+	std::string config_path, host;
+	uint64_t started_ns = 0;
+	gid_t status_gid = 0;
+	std::array<uint64_t, 256> type_counts{}; // by EventType value
+	bool status_error_reported = false;
+	status::AgentStatus build_status(bool running);
+	void publish(bool running);
 	std::atomic<size_t> processes{0};
 	std::string reader_error;          // written once by the reader before reader_failed
 	std::atomic<bool> reader_failed{false};
@@ -319,6 +343,8 @@ void Sensor::Impl::store_loop()
 			auto r = store->append(batch, after_loss ? store::Continuity::AfterLoss
 								 : store::Continuity::Contiguous);
 			after_loss = r.not_stored > 0;
+			store_last_seq.store(store->next_seq() - 1, std::memory_order_relaxed);
+			store_epoch.store(store->epoch(), std::memory_order_relaxed);
 			for (const auto &f : r.shed.deleted)
 				store_shed.fetch_add(f.events, std::memory_order_relaxed);
 			if (r.not_stored) {
@@ -477,6 +503,7 @@ void Sensor::Impl::pipeline_loop()
 	batch.reserve(kBatch);
 	uint64_t last_tick = clock::boottime_ns();
 	uint64_t last_heartbeat = last_tick;
+	publish(true); // `linesman status` sees the agent from its first second
 
 	for (;;) {
 		bool stopping = pipeline_stop.load();
@@ -495,6 +522,7 @@ void Sensor::Impl::pipeline_loop()
 		uint64_t now = clock::boottime_ns();
 		if (now - last_tick >= kTickNs) {
 			tick(now);
+			publish(true);
 			last_tick = now;
 		}
 		const uint64_t heartbeat_ns = uint64_t(cfg.heartbeat_s) * 1'000'000'000; // reloadable
@@ -529,18 +557,22 @@ void Sensor::Impl::pipeline_loop()
 		out.flush();
 }
 
-Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, bool verbose)
+Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, StartOptions opts)
 {
 	if (auto st = probe::preflight(); !st)
 		return st.error();
 	auto impl = std::make_unique<Impl>(cfg);
 	impl->out = std::move(output);
+	impl->started_ns = clock::realtime_ns();
+	impl->publish_status = opts.publish_status;
+	impl->config_path = opts.config_path;
+	impl->status_gid = store::store_gid(store::kReadersGroup);
 
 	probe::LoadOptions lo;
 	lo.argv_max = cfg.exec.argv_max;
 	lo.ringbuf_bytes = cfg.ring_buffer.size_mib << 20;
 	lo.wakeup_bytes = uint64_t(cfg.ring_buffer.wakeup_kib) << 10;
-	lo.verbose = verbose;
+	lo.verbose = opts.verbose;
 	lo.net_ignore_loopback = cfg.network.ignore_loopback;
 	lo.net_ignore_ports = cfg.network.ignore_ports;
 	lo.files = cfg.files.enabled;
@@ -610,8 +642,11 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 				     " (set state_dir, or store.enabled: false to run without it)");
 		impl->store = std::make_unique<store::Store>(std::move(st.value()));
 		po.first_seq = impl->store->next_seq(); // seq continues across restarts
+		impl->store_last_seq = po.first_seq - 1;
+		impl->store_epoch = impl->store->epoch();
 	}
 	po.boot_wall_ns = co.boot_wall_ns;
+	impl->host = po.host;
 	po.rollup_enabled = cfg.rollup.enabled;
 	po.rollup = {cfg.rollup.threshold, cfg.rollup.window_s, cfg.rollup.max_keys};
 	if (auto st = impl->procfs.stat(uint32_t(getpid())))
@@ -622,6 +657,7 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 		*impl->cache, po,
 		[p](const Event &ev) {
 			p->events.fetch_add(1, std::memory_order_relaxed);
+			++p->type_counts[size_t(ev.type)];
 			p->last_seq.store(ev.seq, std::memory_order_relaxed);
 			if (ev.type == EventType::Loss)
 				p->lost.fetch_add(std::get<LossDetails>(ev.details).count, std::memory_order_relaxed);
@@ -645,6 +681,72 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 		impl->store_thread = std::thread([p] { p->store_loop(); });
 	impl->pipeline_thread = std::thread([p] { p->pipeline_loop(); });
 	return std::unique_ptr<Sensor>(new Sensor(std::move(impl)));
+}
+
+// On the pipeline thread, or at stop once it has ended.
+status::AgentStatus Sensor::Impl::build_status(bool running)
+{
+	status::AgentStatus s;
+	s.host = host;
+	s.pid = uint32_t(getpid());
+	s.version = kVersion;
+	s.started_ns = started_ns;
+	s.updated_ns = clock::realtime_ns();
+	s.running = running;
+	s.config = config_path;
+	s.state_dir = cfg.state_dir;
+	for (const auto &a : probes->attachments())
+		s.probes.push_back({a.program, a.hook, a.family, a.required, a.attached, a.error});
+	for (size_t t = 1; t < type_counts.size(); ++t) {
+		const char *name = to_string(EventType(t));
+		if (std::string_view(name) != "unknown")
+			s.events.emplace_back(name, type_counts[t]);
+	}
+	// The same sums the loss events carried; the agent's own places are always
+	// listed, so a consumer finds its key even before the first loss.
+	std::map<std::string, uint64_t> user{{"userspace_queue", 0}, {"decoder", 0}, {"output", 0}};
+	if (store)
+		user["store"] = user["store_disk_full"] = 0;
+	if (files)
+		user["file_pairing"] = 0;
+	for (const auto &[key, n] : pipeline->losses()) {
+		if (is_kernel_place(key.first))
+			s.kernel_losses.emplace_back(key.first + "." + key.second, n);
+		else
+			user[key.first] += n;
+	}
+	s.userspace_losses.assign(user.begin(), user.end());
+	s.store.enabled = store != nullptr;
+	if (store) {
+		s.store.last_seq = store_last_seq.load(std::memory_order_relaxed);
+		s.store.epoch = store_epoch.load(std::memory_order_relaxed);
+		s.store.lost = store_lost.load(std::memory_order_relaxed);
+		s.store.shed = store_shed.load(std::memory_order_relaxed);
+		std::lock_guard lock(store_mu);
+		s.store.queue_depth = store_pending.size();
+	}
+	return s;
+}
+
+// Rewrite status.json. A failure (state_dir missing or read-only) is reported once
+// per run of failures, and the pipeline goes on: the events matter more.
+void Sensor::Impl::publish(bool running)
+{
+	if (!publish_status)
+		return;
+	auto st = status::write_file(cfg.state_dir, status::to_json(build_status(running)), status_gid);
+	if (st) {
+		status_error_reported = false;
+		return;
+	}
+	if (status_error_reported)
+		return;
+	status_error_reported = true;
+	std::string msg = st.error().what() + "; linesman status cannot see this agent";
+	if (running)
+		pipeline->on_agent("error", msg);
+	else // the pipeline has ended: nothing can carry an event now
+		std::fprintf(stderr, "linesmand: %s\n", msg.c_str());
 }
 
 Sensor::Sensor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -680,6 +782,8 @@ void Sensor::stop()
 		impl_->store_cv.notify_one();
 		impl_->store_thread.join();
 	}
+	// After every thread: the last seq stored, an empty queue, the probes detached.
+	impl_->publish(false);
 }
 
 SensorStatus Sensor::status() const

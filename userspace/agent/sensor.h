@@ -28,6 +28,14 @@ struct SensorStatus {
 	size_t processes = 0;        // process cache entries
 };
 
+struct StartOptions {
+	bool verbose = false;    // libbpf debug messages (the verifier log on a load failure)
+	std::string config_path; // for status.json; "" when no file was read
+	// Keep <state_dir>/status.json current (linesmand). Off by default: the kernel
+	// tests run several sensors on the default state_dir at once.
+	bool publish_status = false;
+};
+
 class Sensor {
 public:
 	// Where events go. All three are called on the pipeline thread.
@@ -38,7 +46,7 @@ public:
 	};
 
 	static Result<std::unique_ptr<Sensor>> start(const Config &cfg, Output output,
-						     bool verbose = false);
+						     StartOptions opts = {});
 	~Sensor();
 
 	// Apply a new configuration (SIGHUP), on the pipeline thread within a

@@ -17,10 +17,12 @@ namespace {
 
 constexpr const char *kFooter = R"(
 Exit status:
-  0  events printed (verify: every file ok; sql: rows printed)
+  0  events printed (verify: every file ok; sql: rows printed; status: linesmand running)
   1  nothing matched (verify: a problem found; sql: no rows; config check: invalid)
   2  bad input: an unknown option, a bad value, a refused SQL statement
+  3  status: linesmand is not running (stopped, killed, hung, or never ran here)
   4  the event store cannot be read: missing directory, permissions, corrupt file
+     (status: the state directory or status.json cannot be read)
 
 Times (-S, -U) are local unless they end in Z or an offset:
   "2026-11-26 13:00", "2026-11-26 13:00:00", 2026-11-26T13:00:00Z, 13:00,
@@ -128,6 +130,18 @@ int run_cli(const std::vector<std::string> &args, std::ostream &out, std::ostrea
 	stats->add_option("-U,--until", st.until, "events before this time")->type_name("TIME");
 	add_store_options(stats);
 
+	StatusOptions so;
+	auto *status = app.add_subcommand(
+	    "status", "is linesmand running: probes attached, events per type and losses since it "
+		      "started, the event log's size and the hours it keeps (exit 0 running, 3 not)");
+	status->add_option("-o,--output", so.output,
+			   "text, or json (keys documented in docs/ARCHITECTURE.md, linesman status)")
+	    ->type_name("FORMAT")->capture_default_str();
+	add_store_options(status);
+	status->get_option("--directory")->description(
+	    "state directory (status.json and events/); default: state_dir from the configuration, "
+	    "/var/lib/linesman");
+
 	auto *cfg = app.add_subcommand("config", "configuration tools");
 	cfg->require_subcommand(1);
 	auto *check = cfg->add_subcommand("check", "validate a linesmand configuration file");
@@ -150,7 +164,7 @@ int run_cli(const std::vector<std::string> &args, std::ostream &out, std::ostrea
 	}
 
 	// An empty value ("-x ''") would otherwise read as the option not given at all.
-	for (CLI::App *cmd : {query, verify, sql, tree, stats}) {
+	for (CLI::App *cmd : {query, verify, sql, tree, stats, status}) {
 		for (const CLI::Option *opt : cmd->get_options()) {
 			for (const std::string &v : opt->results()) {
 				if (v.empty()) {
@@ -175,6 +189,7 @@ int run_cli(const std::vector<std::string> &args, std::ostream &out, std::ostrea
 			: verify->parsed() ? verify
 			: tree->parsed()   ? tree
 			: stats->parsed()  ? stats
+			: status->parsed() ? status
 			                   : sql;
 	bool failed = false;
 	std::string state = state_dir(dir, config, cmd->count("--config") > 0, err, failed);
@@ -201,6 +216,11 @@ int run_cli(const std::vector<std::string> &args, std::ostream &out, std::ostrea
 	}
 	if (verify->parsed())
 		return run_verify(state, out, err);
+	if (status->parsed()) {
+		so.dir = state;
+		so.now_ns = ctx.now_ns;
+		return run_status(so, out, err);
+	}
 	s.dir = state;
 	return run_sql_command(s, out, err);
 }

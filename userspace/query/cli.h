@@ -15,6 +15,7 @@ namespace linesman::query {
 inline constexpr int kExitOk = 0;       // events printed; verify: every file ok
 inline constexpr int kExitNoMatch = 1;  // nothing matched; verify: a problem; config check: invalid
 inline constexpr int kExitUsage = 2;    // bad input: unknown option, bad value, refused SQL
+inline constexpr int kExitNotRunning = 3; // status: the agent is not running (systemctl is-active's 3)
 inline constexpr int kExitStore = 4;    // the store cannot be read (missing, permissions, corrupt)
 
 struct CliContext {

@@ -52,4 +52,13 @@ struct StatsOptions {
 };
 int run_stats(const StatsOptions &o, std::ostream &out, std::ostream &err);
 
+struct StatusOptions {
+	std::string dir;              // the state directory (status.json, events/)
+	std::string output = "text";  // text or json
+	uint64_t now_ns = 0;          // to judge staleness; 0: the wall clock
+};
+// kExitOk when the agent runs, kExitNotRunning when it does not (stopped, killed,
+// hung, never started here), kExitStore when the state cannot be read.
+int run_status(const StatusOptions &o, std::ostream &out, std::ostream &err);
+
 } // namespace linesman::query

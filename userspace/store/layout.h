@@ -46,6 +46,8 @@ uint64_t file_bytes(const std::string &db_path);
 // Deletes the database and its companions; the bytes it freed.
 uint64_t remove_hour_file(const std::string &db_path);
 
+// The group whose members may read the agent's state (event log, status.json).
+inline constexpr const char *kReadersGroup = "linesman";
 // The gid files get: the group `name` when it exists, else root's.
 gid_t store_gid(const std::string &name);
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "linesman/v1/event.pb.h"
@@ -178,6 +179,62 @@ bool prefer_scan(Db &db, const Filter &f, size_t limit)
 }
 
 } // namespace
+
+Result<LogSummary> summarize_log(const std::string &dir)
+{
+	LogSummary sum;
+	sum.events_dir = resolve_events_dir(dir);
+	auto listed = list_hour_files(sum.events_dir);
+	if (!listed)
+		return listed.error();
+	sum.hours = listed->size();
+	if (listed->empty())
+		return sum;
+	sum.first_hour = hour_name(listed->front().hour);
+	sum.last_hour = hour_name(listed->back().hour);
+	for (const HourFile &h : *listed)
+		sum.bytes += file_bytes(h.path);
+	// One aggregate each, answered from the seq primary key and the time index. A file
+	// can be empty (created, then the agent stopped): look further in.
+	auto ends = [&](const HourFile &h) -> Result<std::optional<std::array<uint64_t, 3>>> {
+		auto db = open_read_only(h.path);
+		if (!db)
+			return db.error();
+		// Three subqueries: SQLite answers a lone min() or max() from an index, but scans
+		// the table for several aggregates in one SELECT.
+		auto st = Stmt::prepare(*db, "SELECT (SELECT min(time_ns) FROM events), "
+					     "(SELECT max(time_ns) FROM events), (SELECT max(seq) FROM events)");
+		if (!st)
+			return st.error();
+		int rc = st->step();
+		if (rc != SQLITE_ROW)
+			return db->error("cannot read", rc);
+		if (st->is_null(0))
+			return std::optional<std::array<uint64_t, 3>>();
+		return std::optional(std::array<uint64_t, 3>{uint64_t(st->int64(0)), uint64_t(st->int64(1)),
+							      uint64_t(st->int64(2))});
+	};
+	for (const HourFile &h : *listed) {
+		auto e = ends(h);
+		if (!e)
+			return e.error();
+		if (*e) {
+			sum.oldest_ns = (**e)[0];
+			break;
+		}
+	}
+	for (auto it = listed->rbegin(); it != listed->rend(); ++it) {
+		auto e = ends(*it);
+		if (!e)
+			return e.error();
+		if (*e) {
+			sum.newest_ns = (**e)[1];
+			sum.last_seq = (**e)[2];
+			break;
+		}
+	}
+	return sum;
+}
 
 Reader::Reader(Reader &&) noexcept = default;
 Reader &Reader::operator=(Reader &&) noexcept = default;

@@ -31,6 +31,21 @@ struct Filter {
 	std::optional<uint64_t> after_seq; // seq > after_seq: follow mode, sink cursors
 };
 
+// What the event log holds, from its file names and each end file's indexes: no scan.
+struct LogSummary {
+	std::string events_dir;
+	size_t hours = 0;                  // hour files kept
+	std::string first_hour, last_hour; // "2026-11-26T13", "" when there are none
+	uint64_t bytes = 0;                // on disk, with the -wal, -shm and -journal companions
+	// The earliest event time in the oldest non-empty file and the latest in the newest;
+	// 0 when no file holds an event.
+	uint64_t oldest_ns = 0, newest_ns = 0;
+	uint64_t last_seq = 0;             // the newest file's highest seq; 0 when none
+};
+// `dir`: a state directory or a folder of hour files. Errors as Reader::open's; a
+// missing folder keeps ENOENT in the error's code.
+Result<LogSummary> summarize_log(const std::string &dir);
+
 class Reader {
 public:
 	// `dir`: a state directory or a folder of hour files (see resolve_events_dir).

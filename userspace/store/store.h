@@ -21,6 +21,7 @@
 
 #include "common/event.h"
 #include "common/result.h"
+#include "store/layout.h"
 
 namespace linesman::store {
 
@@ -35,7 +36,7 @@ struct StoreOptions {
 	uint64_t max_size = 1ull << 30;        // all hour files together
 	std::chrono::seconds max_age{14 * 24 * 3600};
 	double keep_free = 0.15;               // fraction of the filesystem to leave free
-	std::string group = "linesman";        // readers' group; root's when it does not exist
+	std::string group = kReadersGroup;     // readers' group; root's when it does not exist
 	// Tests replace statvfs; empty: statvfs(events dir).
 	std::function<Result<FsSpace>(const std::string &dir)> fs_space;
 };
