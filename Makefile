@@ -8,6 +8,7 @@
 #   make test-asan  the unit tests under AddressSanitizer + UBSan (build/asan/)
 #   make fuzz       libFuzzer on every parser, FUZZ_SECONDS (60) each (build/fuzz/; clang)
 #   make fuzz-regress  every saved fuzz input and seed through its target, under ASan
+#   make soak       fault tests too long for make test (kill -9 loop, 20 rounds; root)
 #   make bench      agent overhead on workloads, as ratios (build/bench/report.md)
 #   make vmlinux    regenerate bpf/vmlinux/$(ARCH)/vmlinux.h from this machine's BTF
 
@@ -201,7 +202,7 @@ $(BUILD)/bpf $(BUILD)/gen $(BUILD)/obj/gen:
 	$(Q)mkdir -p $@
 
 # ---- entry points ----
-.PHONY: all deps run test test-unit test-kernel test-e2e test-asan fuzz fuzz-regress bench clean vmlinux
+.PHONY: all deps run test test-unit test-kernel test-e2e test-asan fuzz fuzz-regress soak bench clean vmlinux
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/linesmand $(BUILD)/linesman
@@ -219,7 +220,7 @@ TEST_JOBS := $(if $(findstring j,$(filter-out --%,$(MAKEFLAGS))),,-j$(NPROC))
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory $(TEST_JOBS) all $(BUILD)/tests/unit_tests $(BUILD)/tests/kernel_tests \
-		$(ASAN_BUILD)/tests/unit_tests $(FUZZ_REGRESS_BINS) $(FUZZ_SEEDS)
+		$(BUILD)/tests/bench/workload $(ASAN_BUILD)/tests/unit_tests $(FUZZ_REGRESS_BINS) $(FUZZ_SEEDS)
 	$(Q)./tests/run-all.sh $(BUILD)
 
 test-unit: $(BUILD)/tests/unit_tests
@@ -228,8 +229,14 @@ test-unit: $(BUILD)/tests/unit_tests
 test-kernel: all $(BUILD)/tests/kernel_tests
 	$(BUILD)/tests/kernel_tests
 
-test-e2e: all
+test-e2e: all $(BUILD)/tests/bench/workload
 	tests/e2e/run.sh $(BUILD)
+
+# kill -9 of the agent under load, SOAK_ROUNDS (20) times in a row, then the
+# checks of tests/e2e/kill_e2e.py. About 2.5 minutes; make test runs 3 rounds.
+SOAK_ROUNDS ?= 20
+soak: all $(BUILD)/tests/bench/workload
+	python3 tests/e2e/kill_e2e.py $(BUILD) $(SOAK_ROUNDS)
 
 test-asan: $(ASAN_BUILD)/tests/unit_tests
 	$(Q)./tests/run-all.sh $(BUILD) asan

@@ -13,4 +13,6 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "e2e tests: SKIPPED: not root; run them with sudo (make test)" >&2
 	exit 0
 fi
-exec python3 "$(dirname "$0")/agent_e2e.py" "$BUILD"
+python3 "$(dirname "$0")/agent_e2e.py" "$BUILD"
+# kill -9 under load, 3 rounds (~30 s); `make soak` runs 20.
+exec python3 "$(dirname "$0")/kill_e2e.py" "$BUILD" 3

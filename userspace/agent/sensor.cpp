@@ -111,6 +111,7 @@ struct Sensor::Impl {
 	std::atomic<uint64_t> store_lost{0}, store_shed{0}, store_retired_files{0};
 	std::atomic<uint64_t> store_last_seq{0}, store_epoch{0}; // set by the store thread after each append
 	std::string store_error;          // guarded by store_mu: the last append error, reported once
+	std::vector<std::string> store_notices; // guarded by store_mu: folder recreated, storing again
 	uint64_t reported_store_lost = 0, reported_store_shed = 0, reported_retired = 0;
 	void store_queue(const Event &ev);
 	void store_loop();
@@ -271,6 +272,13 @@ void Sensor::Impl::report_losses()
 			if (!why.empty())
 				pipeline->on_agent("error", "event log: " + why);
 		}
+		std::vector<std::string> notices;
+		{
+			std::lock_guard lock(store_mu);
+			notices.swap(store_notices);
+		}
+		for (const auto &n : notices)
+			pipeline->on_agent("error", "event log: " + n);
 		if (retired > reported_retired)
 			pipeline->on_agent("store", "retention deleted " + std::to_string(retired - reported_retired) +
 							    " hour file(s) past store.max_size_mib, max_age_days or keep_free_percent");
@@ -328,6 +336,7 @@ void Sensor::Impl::store_loop()
 {
 	std::vector<Event> batch;
 	bool after_loss = false;
+	bool store_failing = false; // the last append stored nothing
 	uint64_t last_retention = clock::boottime_ns();
 	for (;;) {
 		bool stopping;
@@ -342,11 +351,22 @@ void Sensor::Impl::store_loop()
 		if (!batch.empty()) {
 			auto r = store->append(batch, after_loss ? store::Continuity::AfterLoss
 								 : store::Continuity::Contiguous);
-			after_loss = r.not_stored > 0;
-			store_last_seq.store(store->next_seq() - 1, std::memory_order_relaxed);
-			store_epoch.store(store->epoch(), std::memory_order_relaxed);
 			for (const auto &f : r.shed.deleted)
 				store_shed.fetch_add(f.events, std::memory_order_relaxed);
+			{
+				std::lock_guard lock(store_mu);
+				if (r.recreated)
+					store_notices.push_back(r.recreated->what());
+				// The first batch stored after failed ones: say the store works again.
+				if (store_failing && r.ok())
+					store_notices.push_back("storing again from seq " + std::to_string(batch.front().seq) +
+								"; the seqs lost before it are declared in " +
+								store->current_file());
+			}
+			after_loss = r.not_stored > 0;
+			store_failing = r.not_stored > 0;
+			store_last_seq.store(store->next_seq() - 1, std::memory_order_relaxed);
+			store_epoch.store(store->epoch(), std::memory_order_relaxed);
 			if (r.not_stored) {
 				store_lost.fetch_add(r.not_stored, std::memory_order_relaxed);
 				std::lock_guard lock(store_mu);

@@ -240,6 +240,10 @@ struct Store::Impl {
 	std::string dir;
 	gid_t gid = 0;
 	std::unique_ptr<HourDb> cur;
+	dev_t cur_dev = 0; // cur's file, to notice it removed or replaced under the store
+	ino_t cur_ino = 0;
+	std::string removed_tail; // name of a removed cur: the next file chains from it
+	const char *epoch_reason = "open"; // why the next unrecorded epoch began
 	Link last_link = kGenesisLink;
 	uint64_t next_seq = 1;
 	uint64_t epoch = 1;
@@ -251,6 +255,9 @@ struct Store::Impl {
 
 	Status open_dirs();
 	Status open_newest();
+	void set_cur(std::unique_ptr<HourDb> h);
+	bool cur_removed() const;
+	Error drop_removed_cur();
 	Result<std::unique_ptr<HourDb>> open_existing(const HourFile &f);
 	Result<std::unique_ptr<HourDb>> create_hour(int64_t hour, uint64_t file_epoch);
 	Status write_run(std::span<const Event> run, int64_t hour, bool after_loss);
@@ -361,7 +368,7 @@ Status Store::Impl::open_newest()
 		auto h = open_existing(f);
 		if (!h)
 			return h.error();
-		cur = std::move(*h);
+		set_cur(std::move(*h));
 		files->pop_back();
 		break;
 	}
@@ -421,7 +428,7 @@ Result<std::unique_ptr<HourDb>> Store::Impl::create_hour(int64_t hour, uint64_t 
 			ins->bind(2, v);
 		return HourDb::run(*ins);
 	};
-	std::string prev_file = cur ? basename_of(cur->path()) : "";
+	std::string prev_file = cur ? basename_of(cur->path()) : removed_tail;
 	for (int rc : {put(kMetaSchema, int64_t(kStoreSchemaVersion)), put(kMetaHost, std::string_view(opts.host)),
 		       put(kMetaEpoch, int64_t(file_epoch)), put(kMetaHour, std::string_view(hour_name(hour))),
 		       put(kMetaPrevLink, last_link), put(kMetaPrevFile, std::string_view(prev_file)),
@@ -521,7 +528,7 @@ Status Store::Impl::write_run(std::span<const Event> run, int64_t hour, bool aft
 		h->ins_epoch.bind(1, int64_t(run_epoch));
 		h->ins_epoch.bind(2, int64_t(run.front().seq));
 		h->ins_epoch.bind(3, int64_t(clock::realtime_ns()));
-		h->ins_epoch.bind(4, after_loss ? "loss" : "open");
+		h->ins_epoch.bind(4, after_loss ? "loss" : epoch_reason);
 		rc = HourDb::run(h->ins_epoch);
 	}
 	if (rc == SQLITE_OK && after_loss && run.front().seq > next_seq) {
@@ -556,11 +563,54 @@ Status Store::Impl::write_run(std::span<const Event> run, int64_t hour, bool aft
 	epoch_recorded = true;
 	if (fresh) {
 		std::string old = cur ? cur->path() : "";
-		cur = std::move(fresh);
+		set_cur(std::move(fresh));
+		removed_tail.clear();
 		if (!old.empty() && !close_hour_file(old))
 			pending_close.push_back(old);
 	}
 	return ok();
+}
+
+void Store::Impl::set_cur(std::unique_ptr<HourDb> h)
+{
+	cur = std::move(h);
+	struct stat st{};
+	if (cur && stat(cur->path().c_str(), &st) == 0) {
+		cur_dev = st.st_dev;
+		cur_ino = st.st_ino;
+	}
+}
+
+// SQLite keeps writing to an open file after it was unlinked: without this check, a
+// deleted events folder would swallow every later event without an error.
+bool Store::Impl::cur_removed() const
+{
+	if (!cur)
+		return false;
+	struct stat st{};
+	if (stat(cur->path().c_str(), &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR;
+	return st.st_dev != cur_dev || st.st_ino != cur_ino;
+}
+
+// The next append creates the folder (open_dirs) and a new hour file chained from the
+// removed file's last link: verify then notes that the chain starts in a file that is
+// not there, and the new epoch (reason "recreated") marks the break in the log.
+Error Store::Impl::drop_removed_cur()
+{
+	std::string path = cur->path();
+	cur.reset();
+	removed_tail = basename_of(path);
+	std::erase_if(pending_close, [](const std::string &p) { return access(p.c_str(), F_OK) != 0; });
+	if (epoch_recorded)
+		epoch += 1;
+	epoch_recorded = false;
+	epoch_reason = "recreated";
+	return Error(std::error_code(ENOENT, std::system_category()),
+		     "the hour file " + path + " was removed while the agent was writing it (was " + dir +
+			 " deleted?); the events stored in it are gone. New events go to a new hour file in " +
+			 dir + ", which the agent recreates; restore the removed file from a backup to keep "
+			 "its history");
 }
 
 void Store::Impl::retry_pending_close()
@@ -649,6 +699,18 @@ AppendReport Store::append(std::span<const Event> batch, Continuity continuity)
 			return refuse("seqs within a batch must be contiguous: " + std::to_string(batch[i - 1].seq) +
 				      " is followed by " + std::to_string(batch[i].seq));
 
+	if (s.cur_removed())
+		rep.recreated = s.drop_removed_cur();
+	if (!s.cur) {
+		// An empty store, or its folder removed: (re)create the folders first, so
+		// that the error names them when that fails (a read-only filesystem).
+		if (Status st = s.open_dirs(); !st) {
+			rep.not_stored = n;
+			rep.error = Error(st.error().code(), std::to_string(n) + " of " + std::to_string(n) +
+								      " events not stored: " + st.error().message());
+			return rep;
+		}
+	}
 	s.retry_pending_close();
 	bool after_loss = continuity == Continuity::AfterLoss;
 	size_t i = 0;
@@ -658,7 +720,17 @@ AppendReport Store::append(std::span<const Event> batch, Continuity continuity)
 		while (j < n && hour_of(batch[j].time_ns) <= target)
 			++j;
 		auto run = batch.subspan(i, j - i);
+		const uint64_t seq_before = s.next_seq;
+		const Link link_before = s.last_link;
 		Status st = s.write_run(run, target, after_loss);
+		if (st && s.cur_removed()) {
+			// Removed during the commit: the run went into an unlinked file. Its seqs
+			// are lost; the next file chains from before it and declares them.
+			s.next_seq = seq_before;
+			s.last_link = link_before;
+			st = Error(std::error_code(ENOENT, std::system_category()),
+				   "the hour file " + s.cur->path() + " was removed while these events were written to it");
+		}
 		if (!st && is_disk_full(st.error())) {
 			uint64_t need = kShedSlack;
 			for (const Event &ev : run)
@@ -677,6 +749,9 @@ AppendReport Store::append(std::span<const Event> batch, Continuity continuity)
 			if (is_disk_full(st.error()))
 				msg += rep.shed.empty() ? " (disk full and no closed hour file left to delete)"
 							: " (disk full even after deleting the oldest hours)";
+			else
+				msg += " (check that " + s.dir + " exists and is writable and that its filesystem is "
+				       "not read-only; the store retries with every batch)";
 			rep.error = Error(st.error().code(), std::move(msg));
 			return rep;
 		}

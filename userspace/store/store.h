@@ -73,6 +73,10 @@ struct AppendReport {
 	size_t not_stored = 0; // the rest: the caller counts them as lost
 	std::optional<Error> error; // why not_stored > 0 ("N of M events not stored: ...")
 	RetentionReport shed;  // hour files deleted to make room on a full disk
+	// Not a loss of this batch: the hour file being written was removed under the store
+	// (the events folder deleted by hand); the store recreated the folder and started a
+	// new hour file and a new epoch. Says which file and what is gone.
+	std::optional<Error> recreated;
 	bool ok() const { return !error; }
 };
 
@@ -91,6 +95,10 @@ public:
 	// older than it (late events and clock steps back never reopen a closed hour).
 	// Seqs within a batch must be contiguous. Never throws, never blocks on readers.
 	// On a full disk: rolls back, deletes the oldest closed hours, retries once.
+	// When the current hour file was removed (or replaced) since the last append, the
+	// store starts over in a new file chained from the removed one's last link; a batch
+	// committed into a file removed during the commit is reported as not stored, and
+	// its seqs must then be declared with AfterLoss like any other loss.
 	[[nodiscard]] AppendReport append(std::span<const Event> batch,
 					  Continuity continuity = Continuity::Contiguous);
 
