@@ -96,6 +96,29 @@ Sql build(const Filter &f, size_t limit, bool reverse)
 		q.bind(make_key(KeyKind::Addr, 0));
 		q.bind(f.addr);
 	}
+	if (!f.container.empty()) {
+		// A prefix is a range of the strings' unique index: [prefix, the prefix
+		// with its last byte below 0xff incremented and what follows cut).
+		std::string end = f.container;
+		while (!end.empty() && uint8_t(end.back()) == 0xff)
+			end.pop_back();
+		if (!end.empty())
+			++end.back();
+		q.add(" AND seq IN (SELECT seq FROM event_keys WHERE key IN "
+		      "(SELECT ? | id FROM strings WHERE text >= ?");
+		q.bind(make_key(KeyKind::Container, 0));
+		q.bind(f.container);
+		if (!end.empty()) {
+			q.add(" AND text < ?");
+			q.bind(end);
+		}
+		q.add("))");
+	}
+	if (f.host_only) {
+		q.add(" AND seq NOT IN (SELECT seq FROM event_keys WHERE key >= ? AND key < ?)");
+		q.bind(make_key(KeyKind::Container, 0));
+		q.bind(make_key(KeyKind::Container, 0) + (int64_t(1) << 48)); // the next kind's first key
+	}
 	if (f.after_seq) {
 		q.add(" AND seq > ?");
 		q.bind(int64_t(*f.after_seq));

@@ -16,6 +16,7 @@ enum class KeyKind : int64_t {
 	Path = 1, // file path, new_path, target (string id)
 	Port = 2, // net local_port, remote_port (the number)
 	Addr = 3, // net local_addr, remote_addr (string id)
+	Container = 4, // process container_id, only when not empty (string id)
 };
 inline constexpr int64_t make_key(KeyKind kind, int64_t value)
 {

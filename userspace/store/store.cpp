@@ -437,6 +437,9 @@ int Store::Impl::insert_event(HourDb &h, const Event &ev, Link *link)
 			if ((rc = string_key(KeyKind::Addr, *a)))
 				return rc;
 	}
+	if (!ev.process.container_id.empty() &&
+	    (rc = string_key(KeyKind::Container, ev.process.container_id)))
+		return rc;
 	return SQLITE_OK;
 }
 
