@@ -38,7 +38,8 @@ class CliTests(unittest.TestCase):
         r = run("query", "--help")
         self.assertEqual(r.returncode, 0, r.stderr)
         for opt in ("--since", "--until", "--lines", "--reverse", "--type", "--pid", "--exec-id",
-                    "--exe", "--user", "--path", "--port", "--addr", "--output", "--no-color",
+                    "--exe", "--user", "--path", "--port", "--addr", "--container", "--output",
+                    "--no-color",
                     "--directory"):
             self.assertIn(opt, r.stdout)
 
@@ -52,6 +53,8 @@ class CliTests(unittest.TestCase):
             (["query", "--type", "exec,execve"], 'linesman: --type: "execve" is not an event type'),
             (["query", "-u", "root' OR '1'='1"], "is not a user name or uid"),
             (["query", "-o", "yaml"], 'linesman: -o: "yaml" is not an output format'),
+            (["query", "--container", "3f4e*"],
+             'linesman: --container: "3f4e*" is not a container id or name'),
         ]
         for args, message in cases:
             # A missing store must not hide bad input: validation comes first.

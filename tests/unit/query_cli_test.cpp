@@ -556,3 +556,54 @@ TEST_CASE("stats cli")
 	CHECK(r.rc == 2);
 	CHECK(r.err.starts_with("linesman: --until: \"bogus\" is not a time: "));
 }
+
+TEST_CASE("query cli: --container by id prefix, LXC name and host; bad values")
+{
+	const std::string a = "3f4e9a0c5b1d2e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
+	const std::string b = "3f4f77c0ffee0000000000000000000000000000000000000000000000000000";
+	Fixture fx; // seq 1..10: host processes
+	std::vector<Event> more{exec_event(11, hour_ns(1, 50 * kMs), 104, "/usr/sbin/nginx"),
+				net_event(12, hour_ns(1, 51 * kMs), EventType::Connect, 40000, 6379, "10.0.0.9"),
+				exec_event(13, hour_ns(1, 52 * kMs), 105, "/usr/bin/redis-server"),
+				exec_event(14, hour_ns(1, 53 * kMs), 106, "/usr/sbin/sshd")};
+	more[0].process.container_id = a;
+	more[1].process.container_id = a;
+	more[2].process.container_id = b;
+	more[3].process.container_id = "msc-lab";
+	append_more(fx.d.path, more);
+
+	CHECK(fx.seqs({"query", "--container", a}) == "11 12");
+	CHECK(fx.seqs({"query", "--container", a.substr(0, 12)}) == "11 12"); // as docker ps shows it
+	CHECK(fx.seqs({"query", "--container", "3F4E9A"}) == "11 12");
+	CHECK(fx.seqs({"query", "--container", "3f4"}) == "11 12 13");
+	CHECK(fx.seqs({"query", "--container", "msc"}) == "14");
+	CHECK(fx.seqs({"query", "--container", "msc-lab", "-x", "sshd"}) == "14");
+	CHECK(fx.seqs({"query", "--container", "3f4", "--type", "exec", "-r"}) == "13 11");
+	CHECK(fx.seqs({"query", "--container", "abc"}) == "");
+	CHECK(fx.seqs({"query", "--container", "host", "-S", "2026-11-26 14:00"}) == "7 8 9 10");
+
+	// The compact line names the container by its short id.
+	auto r = fx.run({"query", "--container", a, "--type", "exec", "-o", "compact"});
+	CHECK(r.rc == 0);
+	CHECK(r.out.find("container=3f4e9a0c5b1d") != std::string::npos);
+	// JSON carries the full id.
+	r = fx.run({"query", "--container", "3f4f", "-o", "jsonl"});
+	CHECK(r.out.find("\"containerId\":\"" + b + "\"") != std::string::npos);
+
+	auto bad = [&](std::vector<std::string> args, const std::string &message) {
+		auto res = fx.run(args);
+		CHECK_MESSAGE(res.rc == 2, args[2]);
+		CHECK(res.out == "");
+		CHECK(res.err == "linesman: " + message + "\n");
+	};
+	const std::string kind = " is not a container id or name (hex digits of a docker, containerd, "
+				 "CRI-O or podman id, or of its start, as docker ps shows them; an LXC "
+				 "container name; or host)";
+	bad({"query", "--container", "3f4e*"}, "--container: \"3f4e*\"" + kind);
+	bad({"query", "--container", "/docker/3f4e"}, "--container: \"/docker/3f4e\"" + kind);
+	bad({"query", "--container", "docker-" + a + ".scope"},
+	    "--container: \"docker-" + a + ".scope\" is a cgroup name; give the container id: " + a);
+	bad({"query", "--container", a + "00"},
+	    "--container: \"" + a + "00\" is longer than a container id (64 hex digits)");
+	bad({"query", "--container", ""}, "--container: an empty value is not allowed");
+}

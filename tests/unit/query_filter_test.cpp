@@ -151,3 +151,37 @@ TEST_CASE("query filter: post-filter on decoded events")
 	by_uid.uid = 0;
 	CHECK(!by_uid.matches(net));
 }
+
+TEST_CASE("query filter: container ids, prefixes, LXC names, host")
+{
+	const std::string id = "3f4e9a0c5b1d2e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
+	auto full = parse_container(id);
+	REQUIRE(full.ok());
+	CHECK(full->prefix == id);
+	CHECK_FALSE(full->host);
+	CHECK(parse_container("3").value().prefix == "3");
+	CHECK(parse_container("3f4e9a0c5b1d").value().prefix == "3f4e9a0c5b1d");
+	CHECK(parse_container("3F4E9A").value().prefix == "3f4e9a"); // ids are lower case
+	CHECK(parse_container("web1").value().prefix == "web1");     // an LXC name keeps its case
+	CHECK(parse_container("Msc_b07.lab-2").value().prefix == "Msc_b07.lab-2");
+	auto host = parse_container("host");
+	REQUIRE(host.ok());
+	CHECK(host->host);
+	CHECK(host->prefix == "");
+
+	const std::string kind = " is not a container id or name (hex digits of a docker, containerd, "
+				 "CRI-O or podman id, or of its start, as docker ps shows them; an LXC "
+				 "container name; or host)";
+	CHECK(parse_container("").error().what() == "\"\"" + kind);
+	CHECK(parse_container("3f4e*").error().what() == "\"3f4e*\"" + kind);
+	CHECK(parse_container("a b").error().what() == "\"a b\"" + kind);
+	CHECK(parse_container("/docker/3f4e").error().what() == "\"/docker/3f4e\"" + kind);
+	CHECK(parse_container("x' OR '1'='1").error().what() == "\"x' OR '1'='1\"" + kind);
+	CHECK(parse_container(id + "0").error().what() ==
+	      "\"" + id + "0\" is longer than a container id (64 hex digits)");
+	CHECK(parse_container("docker-" + id + ".scope").error().what() ==
+	      "\"docker-" + id + ".scope\" is a cgroup name; give the container id: " + id);
+	CHECK(parse_container("cri-containerd-3f4e9a").error().what() ==
+	      "\"cri-containerd-3f4e9a\" is a cgroup name; give the container id: 3f4e9a");
+	CHECK(!parse_container("web\n1").ok());
+}

@@ -68,7 +68,7 @@ TEST_CASE("query sql: SELECT runs, rows tab-separated with a header")
 	CHECK(out.starts_with("count(*)\n3\n"));
 	CHECK(fx.run("SELECT * FROM events_flat WHERE pid = 999").value() == 0);
 	CHECK(fx.run("SELECT * FROM events_flat WHERE pid = 100", &out).value() == 1);
-	CHECK(out.starts_with("seq\ttime_ns\ttype\tpid\texec_id\texe\tuser\tactor_id\n1\t"));
+	CHECK(out.starts_with("seq\ttime_ns\ttype\tpid\texec_id\texe\tuser\tcontainer_id\tactor_id\n1\t"));
 }
 
 TEST_CASE("query sql: writes, ATTACH and state-changing pragmas are refused")

@@ -203,3 +203,62 @@ TEST_CASE("store query: --port finds events in every bucket of a file")
 	CHECK(seqs(40001, 2, true) == V{90001, 40000});
 	CHECK(seqs(5061).empty());
 }
+
+TEST_CASE("store query: container id prefixes and host processes")
+{
+	const std::string a = "3f4e9a0c5b1d2e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
+	const std::string b = "3f4f000000000000000000000000000000000000000000000000000000000000";
+	TempDir d;
+	{
+		StoreOptions o;
+		o.state_dir = d.path;
+		auto s = Store::open(o);
+		REQUIRE(s.ok());
+		std::vector<Event> evs{
+		    exec_event(1, hour_ns(0, 10), 100, "/usr/bin/ls"),
+		    exec_event(2, hour_ns(0, 20), 101, "/usr/sbin/nginx"),
+		    net_event(3, hour_ns(0, 30), EventType::Connect, 40000, 443, "198.51.100.9"),
+		    exec_event(4, hour_ns(0, 40), 102, "/usr/bin/redis-server"),
+		    exec_event(5, hour_ns(0, 50), 103, a), // the same string as an exe: not a container
+		    file_event(6, hour_ns(1, 10), "/etc/passwd"),
+		};
+		evs[1].process.container_id = a;
+		evs[2].process.container_id = a;
+		evs[3].process.container_id = b;
+		evs[5].process.container_id = "web1";
+		REQUIRE(s->append(evs).ok());
+	}
+	auto seqs = [&](const Filter &f) {
+		auto r = Reader::open(d.path);
+		REQUIRE(r.ok());
+		auto evs = r->query(f);
+		REQUIRE(evs.ok());
+		V out;
+		for (const auto &e : *evs)
+			out.push_back(e.seq);
+		return out;
+	};
+	CHECK(seqs({.container = a}) == V{2, 3});
+	CHECK(seqs({.container = "3f4e"}) == V{2, 3});
+	CHECK(seqs({.container = "3f4"}) == V{2, 3, 4});
+	CHECK(seqs({.container = "3"}) == V{2, 3, 4});
+	CHECK(seqs({.container = "web"}) == V{6});
+	CHECK(seqs({.container = "4"}).empty());
+	CHECK(seqs({.container = "\xff"}).empty()); // no upper bound: still a prefix
+	CHECK(seqs({.host_only = true}) == V{1, 5});
+	CHECK(seqs({.types = {EventType::Exec}, .container = "3f4"}) == V{2, 4});
+
+	auto db = Db::open(d.file("2026-11-26T13"), SQLITE_OPEN_READONLY);
+	REQUIRE(db.ok());
+	auto st = Stmt::prepare(*db, "EXPLAIN QUERY PLAN SELECT e.body FROM events e WHERE e.actor_id IN "
+				     "(SELECT id FROM actors WHERE container_id IN (SELECT id FROM strings WHERE "
+				     "text >= '3f4' AND text < '3f5')) ORDER BY e.seq");
+	REQUIRE(st.ok());
+	std::string plan;
+	while (st->step() == SQLITE_ROW)
+		plan += std::string(st->text(3)) + "\n";
+	MESSAGE(plan);
+	CHECK(plan.find("SCAN e") == std::string::npos);
+	CHECK(plan.find("SCAN strings") == std::string::npos);
+	CHECK(plan.find("actors_container") != std::string::npos);
+}

@@ -22,6 +22,7 @@ struct ProcessCache::Entry {
 		uint32_t uid = 0, gid = 0, euid = 0, egid = 0;
 		uint32_t auid = UINT32_MAX, session_id = UINT32_MAX;
 		uint64_t cgroup_id = 0;
+		std::string container_id;
 	};
 	enum class Origin : uint8_t { Unknown, None, Found };
 
@@ -122,7 +123,8 @@ std::string make_exec_id(const std::string &boot_id, uint32_t tgid, uint64_t ima
 
 ProcessCache::ProcessCache(const ProcFs &procfs, CacheOptions opts)
     : procfs_(procfs), opts_(std::move(opts)),
-      ns_per_tick_(1'000'000'000 / (opts_.ticks_per_second ? opts_.ticks_per_second : 100))
+      ns_per_tick_(1'000'000'000 / (opts_.ticks_per_second ? opts_.ticks_per_second : 100)),
+      containers_(procfs)
 {
 	if (!opts_.user_name)
 		opts_.user_name = getpw_name;
@@ -277,6 +279,9 @@ size_t ProcessCache::seed()
 		im.egid = status->egid;
 		im.auid = procfs_.loginuid(pid).value_or(UINT32_MAX);
 		im.session_id = procfs_.sessionid(pid).value_or(UINT32_MAX);
+		auto cg = containers_.of_seeded(pid);
+		im.cgroup_id = cg.cgroup_id; // what an exec record would carry; 0 if unknown
+		im.container_id = std::move(cg.container_id);
 		insert(std::move(e));
 		added.emplace_back(pid, start_ns);
 	}
@@ -350,7 +355,10 @@ Process ProcessCache::on_exec(const decode::ExecRecord &r)
 	e->image = Entry::Image{.comm = r.comm, .exe = r.exe, .cwd = r.cwd, .tty = r.tty,
 				.argv = r.argv, .uid = r.uid, .gid = r.gid, .euid = r.euid,
 				.egid = r.egid, .auid = r.auid, .session_id = r.sessionid,
-				.cgroup_id = r.cgroup_id};
+				.cgroup_id = r.cgroup_id,
+				// At exec, not at fork: runtimes move a forked child into the
+				// container's cgroup and then exec the container's program.
+				.container_id = containers_.of(r.hdr.tgid, r.cgroup_id)};
 	// The new image may be sshd-session itself: resolve the origin again.
 	e->origin_state = Entry::Origin::Unknown;
 	e->origin.reset();
@@ -444,6 +452,7 @@ Process ProcessCache::describe(Entry &e)
 	p.argv = im.argv;
 	p.cwd = im.cwd;
 	p.cgroup_id = im.cgroup_id;
+	p.container_id = im.container_id;
 	p.start_time_ns = opts_.boot_wall_ns + e.start_ns;
 	p.user = user_name(im.uid);
 	if (im.auid != UINT32_MAX)

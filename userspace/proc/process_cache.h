@@ -23,6 +23,7 @@
 
 #include "common/event.h"
 #include "decode/record.h"
+#include "proc/container.h"
 #include "proc/procfs.h"
 
 namespace linesman::proc {
@@ -73,6 +74,7 @@ public:
 		uint64_t origins_resolved = 0;
 	};
 	const Stats &stats() const { return stats_; }
+	const ContainerIds &containers() const { return containers_; }
 
 private:
 	struct Entry;
@@ -101,6 +103,7 @@ private:
 	uint64_t now_ns_ = 0;   // latest CLOCK_BOOTTIME seen in a record or expire()
 	uint64_t use_clock_ = 0; // orders entries by last use, for eviction
 	std::unordered_map<uint32_t, CachedName> names_;
+	ContainerIds containers_; // resolved at exec and seed, then copied by fork
 	Stats stats_;
 };
 

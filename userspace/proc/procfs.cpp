@@ -351,6 +351,16 @@ std::vector<uint64_t> ProcFs::socket_inodes(uint32_t pid) const
 	return out;
 }
 
+std::optional<std::string> ProcFs::cgroup(uint32_t pid) const
+{
+	return read_file(root_ + "/" + std::to_string(pid) + "/cgroup");
+}
+
+std::optional<std::string> ProcFs::mountinfo() const
+{
+	return read_file(root_ + "/self/mountinfo");
+}
+
 std::vector<TcpSocket> ProcFs::tcp_sockets(uint32_t pid) const
 {
 	std::string base = root_ + "/" + std::to_string(pid) + "/net/";

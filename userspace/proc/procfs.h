@@ -46,6 +46,8 @@ public:
 	std::optional<uint32_t> sessionid(uint32_t pid) const;
 	std::vector<uint64_t> socket_inodes(uint32_t pid) const; // fd/* -> "socket:[N]"
 	std::vector<TcpSocket> tcp_sockets(uint32_t pid) const;  // net/tcp + net/tcp6, as seen by pid's netns
+	std::optional<std::string> cgroup(uint32_t pid) const;  // PID/cgroup, raw
+	std::optional<std::string> mountinfo() const;            // self/mountinfo, raw (the agent's mounts)
 	const std::string &root() const { return root_; }
 
 private:

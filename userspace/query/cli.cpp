@@ -94,6 +94,9 @@ int run_cli(const std::vector<std::string> &args, std::ostream &out, std::ostrea
 	query->add_option("--path", q.path, "file path, a glob (renames: old or new path)")->type_name("GLOB");
 	query->add_option("--port", q.port, "local or remote port")->type_name("PORT");
 	query->add_option("--addr", q.addr, "local or remote address, or a network (10.0.0.0/8)")->type_name("ADDR[/LEN]");
+	query->add_option("--container", q.container,
+			  "container id or its first hex digits (as docker ps shows), an LXC name, "
+			  "or host: processes in no container")->type_name("ID|host");
 	query->add_option("-o,--output", q.output, "short, compact, json, jsonl or json-pretty")->type_name("FORMAT")
 	    ->capture_default_str();
 	query->add_flag("--no-color", no_color, "no colours, even on a terminal");

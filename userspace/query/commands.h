@@ -18,7 +18,7 @@ struct QueryOptions {
 	std::string lines;                 // -n, "" : all
 	bool reverse = false;              // -r
 	std::vector<std::string> types;
-	std::string pid, exec_id, exe, user, path, port, addr; // "" : not given
+	std::string pid, exec_id, exe, user, path, port, addr, container; // "" : not given
 	std::string output = "short";
 	bool color = false;                // already decided: a terminal and no --no-color
 	uint64_t now_ns = 0;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 
@@ -216,6 +217,48 @@ Result<std::string> parse_exec_id(std::string_view text)
 	if (!valid)
 		return Error(quoted(text) + " is not an exec id (base64, as events show it)");
 	return std::string(text);
+}
+
+Result<ContainerMatch> parse_container(std::string_view text)
+{
+	ContainerMatch m;
+	if (text == "host") {
+		m.host = true;
+		return m;
+	}
+	auto is_hex = [](char c) {
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	};
+	// Pasted from systemd-cgls or /proc/PID/cgroup: say which part to give.
+	for (std::string_view runtime : {"docker-", "cri-containerd-", "crio-", "libpod-"}) {
+		std::string_view id = text;
+		if (!id.starts_with(runtime))
+			continue;
+		id.remove_prefix(runtime.size());
+		if (id.ends_with(".scope"))
+			id.remove_suffix(6);
+		if (!id.empty() && std::all_of(id.begin(), id.end(), is_hex))
+			return Error(quoted(text) + " is a cgroup name; give the container id: " +
+				     std::string(id));
+	}
+	bool hex = !text.empty() && std::all_of(text.begin(), text.end(), is_hex);
+	if (hex && text.size() > 64)
+		return Error(quoted(text) + " is longer than a container id (64 hex digits)");
+	// LXC names: letters, digits, '-', '_' and '.' (LXD allows fewer).
+	bool name = !text.empty() && text.size() <= 255;
+	for (char c : text)
+		name = name && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				(c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.');
+	if (!name)
+		return Error(quoted(text) + " is not a container id or name (hex digits of a docker, "
+					    "containerd, CRI-O or podman id, or of its start, as docker "
+					    "ps shows them; an LXC container name; or host)");
+	m.prefix = std::string(text);
+	// Ids are lower-case hex; "3F4E" was meant as one.
+	if (hex)
+		for (char &c : m.prefix)
+			c = char(std::tolower(static_cast<unsigned char>(c)));
+	return m;
 }
 
 bool PostFilter::matches(const Event &ev) const

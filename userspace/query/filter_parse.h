@@ -51,6 +51,16 @@ Result<std::string> parse_glob(std::string_view text);
 // --exec-id: the agent's exec ids are base64url; anything else cannot match.
 Result<std::string> parse_exec_id(std::string_view text);
 
+// --container: a prefix of a container id (docker's habit: any number of its hex
+// digits, upper case folded), an LXC container name or its prefix, or "host" for
+// processes outside any container. A runtime's cgroup name ("docker-<id>.scope")
+// is refused with the id it holds.
+struct ContainerMatch {
+	std::string prefix; // "" with host
+	bool host = false;
+};
+Result<ContainerMatch> parse_container(std::string_view text);
+
 // What the store cannot answer by itself, checked on each event the query returns.
 struct PostFilter {
 	std::optional<Cidr> network;  // --addr with a prefix shorter than a host's

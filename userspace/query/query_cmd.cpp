@@ -107,6 +107,13 @@ Result<QueryFilter> build_filter(const QueryOptions &o)
 		else
 			f.post.network = std::move(*c);
 	}
+	if (!o.container.empty()) {
+		auto c = parse_container(o.container);
+		if (!c)
+			return fail("--container", c.error());
+		f.store.container = std::move(c->prefix);
+		f.store.host_only = c->host;
+	}
 	return f;
 }
 

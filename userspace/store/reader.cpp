@@ -53,7 +53,7 @@ struct Sql {
 };
 
 // "SELECT id FROM actors WHERE ..." for the process filters (pid, exec_id, exe,
-// user), or empty text when there are none.
+// user, container), or empty text when there are none.
 Sql actor_ids(const Filter &f)
 {
 	Sql q;
@@ -73,6 +73,24 @@ Sql actor_ids(const Filter &f)
 		q.add(" AND user_id = (SELECT id FROM strings WHERE text = ?)");
 		q.bind(f.user);
 	}
+	if (!f.container.empty()) {
+		// A prefix is a range of the strings' unique index: [prefix, the prefix
+		// with its last byte below 0xff incremented and what follows cut).
+		std::string end = f.container;
+		while (!end.empty() && uint8_t(end.back()) == 0xff)
+			end.pop_back();
+		if (!end.empty())
+			++end.back();
+		q.add(" AND container_id IN (SELECT id FROM strings WHERE text >= ?");
+		q.bind(f.container);
+		if (!end.empty()) {
+			q.add(" AND text < ?");
+			q.bind(end);
+		}
+		q.add(")");
+	}
+	if (f.host_only)
+		q.add(" AND container_id IS NULL");
 	if (!q.text.empty())
 		q.text = "SELECT id FROM actors WHERE 1" + q.text;
 	return q;

@@ -28,6 +28,8 @@ struct Filter {
 	std::string path;                 // glob over file path, new_path and target
 	std::optional<uint32_t> port;     // local or remote port
 	std::string addr;                 // exact local or remote address ("10.0.0.2", "2001:db8::1")
+	std::string container;            // prefix of the process's container id (no glob characters)
+	bool host_only = false;           // only processes outside any container
 	std::optional<uint64_t> after_seq; // seq > after_seq: follow mode, sink cursors
 };
 

@@ -14,7 +14,6 @@ inline constexpr int kStoreSchemaVersion = 2;
 // costs nothing for them, where indexed columns would cost an index entry each.
 enum class KeyKind : int64_t {
 	Path = 1, // file path, new_path, target (string id)
-	// 2 was the port, before ports got event_ports
 	Addr = 3, // net local_addr, remote_addr (string id)
 };
 
@@ -56,11 +55,13 @@ CREATE TABLE actors(
 	exec_id_id INTEGER,
 	exe_id INTEGER,
 	user_id INTEGER,
+	container_id INTEGER,
 	body BLOB NOT NULL);
 CREATE INDEX actors_pid ON actors(pid);
 CREATE INDEX actors_exec_id ON actors(exec_id_id);
 CREATE INDEX actors_exe ON actors(exe_id);
 CREATE INDEX actors_user ON actors(user_id);
+CREATE INDEX actors_container ON actors(container_id);
 CREATE TABLE events(
 	seq INTEGER PRIMARY KEY,
 	time_ns INTEGER NOT NULL,
@@ -81,6 +82,7 @@ CREATE VIEW events_flat AS
 	       (SELECT text FROM strings WHERE id = a.exec_id_id) AS exec_id,
 	       (SELECT text FROM strings WHERE id = a.exe_id) AS exe,
 	       (SELECT text FROM strings WHERE id = a.user_id) AS user,
+	       (SELECT text FROM strings WHERE id = a.container_id) AS container_id,
 	       e.actor_id
 	FROM events e JOIN actors a ON a.id = e.actor_id;
 )";

@@ -139,7 +139,8 @@ struct HourDb {
 			const char *sql;
 		} all[] = {
 		    {&ins_event, "INSERT INTO events(seq, time_ns, type, actor_id, body, link) VALUES (?,?,?,?,?,?)"},
-		    {&ins_actor, "INSERT INTO actors(pid, exec_id_id, exe_id, user_id, body) VALUES (?,?,?,?,?)"},
+		    {&ins_actor, "INSERT INTO actors(pid, exec_id_id, exe_id, user_id, container_id, body) "
+				 "VALUES (?,?,?,?,?,?)"},
 		    {&ins_key, "INSERT OR IGNORE INTO event_keys(key, seq) VALUES (?,?)"},
 		    {&ins_port, "INSERT OR IGNORE INTO event_ports(bucket, port, seq) VALUES (?,?,?)"},
 		    {&sel_string, "SELECT id FROM strings WHERE text = ?"},
@@ -201,18 +202,19 @@ struct HourDb {
 			*id = it->second;
 			return SQLITE_OK;
 		}
-		int64_t exec_id = 0, exe = 0, user = 0;
+		int64_t exec_id = 0, exe = 0, user = 0, container = 0;
 		int rc;
-		if ((rc = intern(p.exec_id, &exec_id)) || (rc = intern(p.exe, &exe)) || (rc = intern(p.user, &user)))
+		if ((rc = intern(p.exec_id, &exec_id)) || (rc = intern(p.exe, &exe)) || (rc = intern(p.user, &user)) ||
+		    (rc = intern(p.container_id, &container)))
 			return rc;
 		ins_actor.bind(1, int64_t(p.pid));
-		for (auto [col, sid] : {std::pair{2, exec_id}, {3, exe}, {4, user}}) {
+		for (auto [col, sid] : {std::pair{2, exec_id}, {3, exe}, {4, user}, {5, container}}) {
 			if (sid)
 				ins_actor.bind(col, sid);
 			else
 				ins_actor.bind_null(col);
 		}
-		ins_actor.bind_blob_static(5, bytes.data(), bytes.size());
+		ins_actor.bind_blob_static(6, bytes.data(), bytes.size());
 		if ((rc = run(ins_actor)) != SQLITE_OK)
 			return rc;
 		*id = sqlite3_last_insert_rowid(db.get());

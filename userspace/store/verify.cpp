@@ -125,10 +125,11 @@ void check_file(const HourFile &f, std::optional<Tail> &tail, FileCheck &out)
 	// The columns of every actor row against its body, once per row: they are what
 	// --pid, --exec-id, --exe and --user search, and the chain covers only the body.
 	{
-		auto a = Stmt::prepare(*db, "SELECT a.id, a.pid, a.body, s1.text, s2.text, s3.text FROM actors a "
+		auto a = Stmt::prepare(*db, "SELECT a.id, a.pid, a.body, s1.text, s2.text, s3.text, s4.text FROM actors a "
 					    "LEFT JOIN strings s1 ON s1.id = a.exec_id_id "
 					    "LEFT JOIN strings s2 ON s2.id = a.exe_id "
-					    "LEFT JOIN strings s3 ON s3.id = a.user_id ORDER BY a.id");
+					    "LEFT JOIN strings s3 ON s3.id = a.user_id "
+					    "LEFT JOIN strings s4 ON s4.id = a.container_id ORDER BY a.id");
 		if (!a) {
 			problem(ProblemKind::Unreadable, 0, 0, a.error().message());
 			return;
@@ -138,7 +139,8 @@ void check_file(const HourFile &f, std::optional<Tail> &tail, FileCheck &out)
 		while (a->step() == SQLITE_ROW) {
 			std::string_view body = a->blob(2);
 			if (p.ParseFromArray(body.data(), int(body.size())) && int64_t(p.pid()) == a->int64(1) &&
-			    p.exec_id() == a->text(3) && p.exe() == a->text(4) && p.user() == a->text(5))
+			    p.exec_id() == a->text(3) && p.exe() == a->text(4) && p.user() == a->text(5) &&
+			    p.container_id() == a->text(6))
 				continue;
 			uint64_t first = 0, last = 0;
 			if (users) {
@@ -148,7 +150,7 @@ void check_file(const HourFile &f, std::optional<Tail> &tail, FileCheck &out)
 				users->reset();
 			}
 			problem(ProblemKind::BadRow, first, last,
-				"the pid, exec_id, exe or user column of its process row " +
+				"the pid, exec_id, exe, user or container column of its process row " +
 				    std::to_string(a->int64(0)) + " differs from the row's body");
 		}
 	}
