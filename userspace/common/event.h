@@ -60,6 +60,7 @@ struct Process {
 	std::optional<SessionOrigin> origin;
 	std::string user;                // user name of uid, when it resolves
 	std::string login_user;          // user name of auid, when set and it resolves
+	bool operator==(const Process &) const = default;
 };
 
 enum ExecFlag : uint32_t {

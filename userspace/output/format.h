@@ -12,6 +12,7 @@
 
 namespace linesman::v1 {
 class Event;
+class Process;
 }
 
 namespace linesman::output {
@@ -50,6 +51,9 @@ std::string format_json(const Event &ev, bool pretty = false);
 // U+FFFD so the message always parses; `bytes` fields (argv, paths, comm, ifname, file diffs)
 // stay exact.
 void to_proto(const Event &ev, linesman::v1::Event *out);
+// The two halves the event log stores apart: the event without its process, and the process.
+void to_proto_without_process(const Event &ev, linesman::v1::Event *out);
+void to_proto(const Process &p, linesman::v1::Process *out);
 Event from_proto(const linesman::v1::Event &msg);
 
 // The JSON name of an ExecFlag bit ("setuid", "exe_truncated", ...), nullptr for unknown bits.

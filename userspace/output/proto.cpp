@@ -285,7 +285,7 @@ void details_to_proto(std::monostate, pb::Event *) {}
 
 } // namespace
 
-void to_proto(const Event &ev, pb::Event *out)
+void to_proto_without_process(const Event &ev, pb::Event *out)
 {
 	out->Clear();
 	out->set_schema_version(kSchemaVersion);
@@ -293,8 +293,19 @@ void to_proto(const Event &ev, pb::Event *out)
 	out->set_time_ns(ev.time_ns);
 	out->set_host(text(ev.host));
 	out->set_type(type_to_proto(ev.type));
-	process_to_proto(ev.process, out->mutable_process());
 	std::visit([&](const auto &d) { details_to_proto(d, out); }, ev.details);
+}
+
+void to_proto(const Process &p, pb::Process *out)
+{
+	out->Clear();
+	process_to_proto(p, out);
+}
+
+void to_proto(const Event &ev, pb::Event *out)
+{
+	to_proto_without_process(ev, out);
+	process_to_proto(ev.process, out->mutable_process());
 }
 
 Event from_proto(const pb::Event &msg)

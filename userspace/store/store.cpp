@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -31,6 +32,25 @@ constexpr size_t kStringCacheMax = 1 << 16;
 // 4 MiB at the cap). Past it the cache starts over; a miss writes the row again under
 // a new id, which costs room but no correctness.
 constexpr size_t kActorCacheMax = 1 << 16;
+
+// Key and port rows per INSERT statement (see HourDb::write_keys).
+constexpr size_t kRowsPerInsert = 32;
+
+// "INSERT OR IGNORE INTO table(cols) VALUES (?,?),(?,?),..." for kRowsPerInsert rows.
+std::string multi_row_insert(const char *table, int columns)
+{
+	std::string row = "(?";
+	for (int c = 1; c < columns; ++c)
+		row += ",?";
+	row += ")";
+	std::string sql = std::string("INSERT OR IGNORE INTO ") + table + " VALUES " + row;
+	for (size_t r = 1; r < kRowsPerInsert; ++r)
+		sql += "," + row;
+	return sql;
+}
+
+// Threads whose last actor is remembered per hour file (see HourDb::recent).
+constexpr size_t kRecentMax = 1 << 12;
 
 struct DigestHash {
 	size_t operator()(const Link &d) const
@@ -124,16 +144,27 @@ Status close_hour_file(const std::string &path)
 struct HourDb {
 	Db db;
 	int64_t hour = 0;
-	Stmt ins_event, ins_actor, ins_key, ins_port, sel_string, ins_string, ins_epoch, ins_gap;
+	Stmt ins_event, ins_actor, ins_key, ins_keys, ins_port, ins_ports, sel_string, ins_string, ins_epoch, ins_gap;
 	std::unordered_map<std::string, int64_t> strings;
 	std::vector<std::string> pending_strings; // interned in the open transaction
 	std::unordered_map<Link, int64_t, DigestHash> actors; // SHA-256 of Process bytes -> actors.id
 	std::vector<Link> pending_actors;                      // written in the open transaction
+	// The actor each thread had last: most events of a thread carry the same process
+	// as its previous one, and comparing the fields costs less than encoding and
+	// hashing them. Keyed by pid << 32 | tid.
+	struct Recent {
+		Process process;
+		int64_t id = 0;
+		Link digest{};
+	};
+	std::unordered_map<uint64_t, Recent> recent;
 
 	const std::string &path() const { return db.path(); }
 
 	Status prepare()
 	{
+		static const std::string keys_sql = multi_row_insert("event_keys(key, seq)", 2);
+		static const std::string ports_sql = multi_row_insert("event_ports(bucket, port, seq)", 3);
 		struct {
 			Stmt *st;
 			const char *sql;
@@ -143,6 +174,8 @@ struct HourDb {
 				 "VALUES (?,?,?,?,?,?)"},
 		    {&ins_key, "INSERT OR IGNORE INTO event_keys(key, seq) VALUES (?,?)"},
 		    {&ins_port, "INSERT OR IGNORE INTO event_ports(bucket, port, seq) VALUES (?,?,?)"},
+		    {&ins_keys, keys_sql.c_str()},
+		    {&ins_ports, ports_sql.c_str()},
 		    {&sel_string, "SELECT id FROM strings WHERE text = ?"},
 		    {&ins_string, "INSERT INTO strings(text) VALUES (?)"},
 		    {&ins_epoch, "INSERT OR REPLACE INTO epochs(epoch, first_seq, time_ns, reason) VALUES (?,?,?,?)"},
@@ -225,6 +258,43 @@ struct HourDb {
 		return SQLITE_OK;
 	}
 
+	// Writes the batch's key and port rows, sorted: in key order consecutive inserts
+	// land on the same b-tree pages, and kRowsPerInsert rows per statement spare the
+	// per-statement work. Both tables are WITHOUT ROWID, ordered by these columns.
+	int write_keys(std::vector<std::array<int64_t, 2>> &keys, std::vector<std::array<int64_t, 3>> &ports)
+	{
+		std::sort(keys.begin(), keys.end());
+		std::sort(ports.begin(), ports.end());
+		int rc = insert_rows(ins_keys, ins_key, keys);
+		if (rc == SQLITE_OK)
+			rc = insert_rows(ins_ports, ins_port, ports);
+		keys.clear();
+		ports.clear();
+		return rc;
+	}
+
+	template <size_t N>
+	static int insert_rows(Stmt &many, Stmt &one, const std::vector<std::array<int64_t, N>> &rows)
+	{
+		size_t i = 0;
+		for (; i + kRowsPerInsert <= rows.size(); i += kRowsPerInsert) {
+			int col = 1;
+			for (size_t r = i; r < i + kRowsPerInsert; ++r)
+				for (int64_t v : rows[r])
+					many.bind(col++, v);
+			if (int rc = run(many))
+				return rc;
+		}
+		for (; i < rows.size(); ++i) {
+			int col = 1;
+			for (int64_t v : rows[i])
+				one.bind(col++, v);
+			if (int rc = run(one))
+				return rc;
+		}
+		return SQLITE_OK;
+	}
+
 	// After a rollback the ids written in it no longer exist.
 	void forget_pending()
 	{
@@ -234,6 +304,7 @@ struct HourDb {
 		for (const auto &a : pending_actors)
 			actors.erase(a);
 		pending_actors.clear();
+		recent.clear();
 	}
 };
 
@@ -253,7 +324,13 @@ struct Store::Impl {
 	std::vector<std::string> pending_close;
 	Chainer chainer;
 	linesman::v1::Event msg;
+	linesman::v1::Process proc_msg;
 	std::string body, actor_body;
+	int64_t actor_id = 0;
+	Link actor_digest{};
+	// The open batch's event_keys and event_ports rows, written sorted before COMMIT.
+	std::vector<std::array<int64_t, 2>> pending_keys;
+	std::vector<std::array<int64_t, 3>> pending_ports;
 
 	Status open_dirs();
 	Status open_newest();
@@ -447,39 +524,55 @@ Result<std::unique_ptr<HourDb>> Store::Impl::create_hour(int64_t hour, uint64_t 
 
 int Store::Impl::insert_event(HourDb &h, const Event &ev, Link *link)
 {
-	// The process and the rest of the event are serialised apart (see schema.h); the
-	// process message is detached, not cleared, so the next event reuses its memory.
-	output::to_proto(ev, &msg);
-	actor_body.clear();
+	// The event without its process, and the process's actors row (see schema.h).
+	output::to_proto_without_process(ev, &msg);
 	body.clear();
-	linesman::v1::Process *proc = msg.release_process();
-	bool encoded = proc->SerializeToString(&actor_body) && msg.SerializeToString(&body);
-	msg.set_allocated_process(proc);
-	if (!encoded)
+	if (!msg.SerializeToString(&body))
 		return SQLITE_MISUSE;
-	Link actor_digest;
-	if (!chainer.digest(actor_body, &actor_digest) || !chainer.next(*link, body, actor_digest, link))
-		return SQLITE_NOMEM;
 
-	int64_t actor = 0;
 	int rc;
-	if ((rc = h.actor(ev.process, actor_body, actor_digest, &actor)))
-		return rc;
+	const Process &p = ev.process;
+	HourDb::Recent &last = h.recent[uint64_t(p.pid) << 32 | p.tid];
+	if (!last.id || !(last.process == p)) {
+		output::to_proto(p, &proc_msg);
+		actor_body.clear();
+		if (!proc_msg.SerializeToString(&actor_body))
+			return SQLITE_MISUSE;
+		Link digest;
+		if (!chainer.digest(actor_body, &digest))
+			return SQLITE_NOMEM;
+		int64_t id = 0;
+		if ((rc = h.actor(p, actor_body, digest, &id)))
+			return rc;
+		if (h.recent.size() > kRecentMax) {
+			h.recent.clear(); // `last` is gone with it; the next event looks up again
+		} else {
+			last.process = p;
+			last.id = id;
+			last.digest = digest;
+		}
+		actor_id = id;
+		actor_digest = digest;
+	} else {
+		actor_id = last.id;
+		actor_digest = last.digest;
+	}
+	if (!chainer.next(*link, body, actor_digest, link))
+		return SQLITE_NOMEM;
 
 	Stmt &st = h.ins_event;
 	st.bind(1, int64_t(ev.seq));
 	st.bind(2, int64_t(ev.time_ns));
 	st.bind(3, int64_t(ev.type));
-	st.bind(4, actor);
+	st.bind(4, actor_id);
 	st.bind_blob_static(5, body.data(), body.size());
 	st.bind_blob_static(6, link->data(), link->size());
 	if ((rc = HourDb::run(st)))
 		return rc;
 
 	auto key = [&](int64_t k) {
-		h.ins_key.bind(1, k);
-		h.ins_key.bind(2, int64_t(ev.seq));
-		return HourDb::run(h.ins_key);
+		pending_keys.push_back({k, int64_t(ev.seq)});
+		return SQLITE_OK;
 	};
 	auto string_key = [&](KeyKind kind, const std::string &text) {
 		int64_t id = 0;
@@ -496,11 +589,7 @@ int Store::Impl::insert_event(HourDb &h, const Event &ev, Link *link)
 		for (uint32_t port : {n->local_port, n->remote_port}) {
 			if (!port)
 				continue;
-			h.ins_port.bind(1, int64_t(ev.seq >> kPortBucketShift));
-			h.ins_port.bind(2, int64_t(port));
-			h.ins_port.bind(3, int64_t(ev.seq));
-			if ((rc = HourDb::run(h.ins_port)))
-				return rc;
+			pending_ports.push_back({int64_t(ev.seq >> kPortBucketShift), int64_t(port), int64_t(ev.seq)});
 		}
 		for (const std::string *a : {&n->local_addr, &n->remote_addr})
 			if ((rc = string_key(KeyKind::Addr, *a)))
@@ -539,8 +628,12 @@ Status Store::Impl::write_run(std::span<const Event> run, int64_t hour, bool aft
 		h->ins_gap.bind(3, int64_t(run_epoch));
 		rc = HourDb::run(h->ins_gap);
 	}
+	pending_keys.clear();
+	pending_ports.clear();
 	for (size_t i = 0; rc == SQLITE_OK && i < run.size(); ++i)
 		rc = insert_event(*h, run[i], &link);
+	if (rc == SQLITE_OK)
+		rc = h->write_keys(pending_keys, pending_ports);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(h->db.get(), "COMMIT", nullptr, nullptr, nullptr);
 	if (rc != SQLITE_OK) {
