@@ -96,11 +96,42 @@ Sql actor_ids(const Filter &f)
 	return q;
 }
 
+// The seqs one hour file holds; its buckets are first >> kBucketShift .. last >> kBucketShift.
+struct Span {
+	int64_t first = 0, last = -1; // last < first: no events
+	int64_t rows() const { return last - first + 1; }
+};
+
+Span span_of(Db &db)
+{
+	// Two subqueries: min() and max() alone are one b-tree probe each.
+	auto st = Stmt::prepare(db, "SELECT (SELECT min(seq) FROM events), (SELECT max(seq) FROM events)");
+	if (!st || st->step() != SQLITE_ROW || st->is_null(0))
+		return {};
+	return {st->int64(0), st->int64(1)};
+}
+
+// "bucket IN (?,?,...)": every bucket of the file, so a (bucket, value) index is
+// probed once per bucket (see kBucketShift in schema.h).
+void add_buckets(Sql &q, const Span &span, const char *column = "bucket")
+{
+	if (span.rows() <= 0) {
+		q.add(" 0");
+		return;
+	}
+	q.text += std::string(" ") + column + " IN (";
+	for (int64_t b = span.first >> kBucketShift; b <= span.last >> kBucketShift; ++b) {
+		q.add(b == span.first >> kBucketShift ? "?" : ",?");
+		q.bind(b);
+	}
+	q.add(")");
+}
+
 // The query. Process filters select actor rows first and reach their events through
 // events_actor, which gives the matches out of seq order: SQLite sorts them all
 // before the LIMIT. When the matches are many and only the first `limit` are wanted
 // (`scan`), walking events in seq order and testing each actor id stops much sooner.
-Sql build(const Filter &f, size_t limit, bool reverse, bool scan)
+Sql build(const Filter &f, size_t limit, bool reverse, bool scan, const Span &span)
 {
 	Sql q;
 	// CROSS JOIN keeps events the outer loop: the process is fetched per event row.
@@ -122,28 +153,33 @@ Sql build(const Filter &f, size_t limit, bool reverse, bool scan)
 		q.add(")");
 	}
 	if (Sql actors = actor_ids(f); !actors.text.empty()) {
-		q.add(scan ? " AND +e.actor_id IN (" : " AND e.actor_id IN ("); // unary + : no index
+		if (scan) {
+			q.add(" AND +e.actor_id IN ("); // unary +: no index, walk in seq order
+		} else {
+			q.add(" AND");
+			add_buckets(q, span, "e.bucket");
+			q.add(" AND e.actor_id IN (");
+		}
 		q.add(actors);
 		q.add(")");
 	}
 	if (!f.path.empty()) {
-		q.add(" AND e.seq IN (SELECT seq FROM event_keys WHERE key IN "
-		      "(SELECT ? | id FROM strings WHERE text GLOB ?))");
+		q.add(" AND e.seq IN (SELECT seq FROM event_keys WHERE");
+		add_buckets(q, span);
+		q.add(" AND key IN (SELECT ? | id FROM strings WHERE text GLOB ?))");
 		q.bind(make_key(KeyKind::Path, 0));
 		q.bind(f.path);
 	}
 	if (f.port) {
-		// One probe per bucket of this file (see event_ports in schema.h).
-		q.add(" AND e.seq IN (SELECT seq FROM event_ports WHERE port = ? AND bucket IN "
-		      "(WITH RECURSIVE b(n) AS (SELECT (SELECT min(seq) FROM events) >> ? UNION ALL "
-		      "SELECT n + 1 FROM b WHERE n < (SELECT max(seq) FROM events) >> ?) SELECT n FROM b))");
+		q.add(" AND e.seq IN (SELECT seq FROM event_ports WHERE");
+		add_buckets(q, span);
+		q.add(" AND port = ?)");
 		q.bind(int64_t(*f.port));
-		q.bind(int64_t(kPortBucketShift));
-		q.bind(int64_t(kPortBucketShift));
 	}
 	if (!f.addr.empty()) {
-		q.add(" AND e.seq IN (SELECT seq FROM event_keys WHERE key = "
-		      "? | (SELECT id FROM strings WHERE text = ?))");
+		q.add(" AND e.seq IN (SELECT seq FROM event_keys WHERE");
+		add_buckets(q, span);
+		q.add(" AND key = ? | (SELECT id FROM strings WHERE text = ?))");
 		q.bind(make_key(KeyKind::Addr, 0));
 		q.bind(f.addr);
 	}
@@ -177,18 +213,16 @@ Result<Stmt> prepare(Db &db, const Sql &sql)
 // Through the index it costs about `matches` row reads plus a sort; walking costs
 // about rows / matches * limit row reads. So walk when matches exceed
 // sqrt(rows * limit); the count stops there, an index-only pass of bounded length.
-bool prefer_scan(Db &db, const Filter &f, size_t limit)
+bool prefer_scan(Db &db, const Filter &f, size_t limit, const Span &span)
 {
 	Sql actors = actor_ids(f);
-	if (!limit || actors.text.empty())
+	if (!limit || actors.text.empty() || span.rows() <= 0)
 		return false;
-	// Two statements: min() and max() alone are one b-tree probe each.
-	auto span = Stmt::prepare(db, "SELECT (SELECT max(seq) FROM events) - (SELECT min(seq) FROM events) + 1");
-	if (!span || span->step() != SQLITE_ROW || span->is_null(0))
-		return false;
-	auto threshold = int64_t(std::sqrt(double(span->int64(0)) * double(limit)));
+	auto threshold = int64_t(std::sqrt(double(span.rows()) * double(limit)));
 	Sql count;
-	count.add("SELECT count(*) FROM (SELECT 1 FROM events WHERE actor_id IN (");
+	count.add("SELECT count(*) FROM (SELECT 1 FROM events WHERE");
+	add_buckets(count, span);
+	count.add(" AND actor_id IN (");
 	count.add(actors);
 	count.add(") LIMIT ?)");
 	count.bind(threshold + 1);
@@ -311,7 +345,8 @@ Result<std::vector<Event>> Reader::query(const Filter &filter, size_t limit, boo
 	for (size_t k = 0; k < files_.size(); ++k) {
 		File &f = files_[reverse ? files_.size() - 1 - k : k];
 		size_t want = limit ? limit - out.size() : 0;
-		auto st = prepare(f.db, build(filter, want, reverse, prefer_scan(f.db, filter, want)));
+		Span span = span_of(f.db);
+		auto st = prepare(f.db, build(filter, want, reverse, prefer_scan(f.db, filter, want, span), span));
 		if (!st)
 			return st.error();
 		int rc;
@@ -326,6 +361,26 @@ Result<std::vector<Event>> Reader::query(const Filter &filter, size_t limit, boo
 			return f.db.error("cannot query", rc);
 		if (limit && out.size() >= limit)
 			break;
+	}
+	return out;
+}
+
+Result<std::string> Reader::explain(const Filter &filter, size_t limit, bool reverse)
+{
+	std::string out;
+	for (File &f : files_) {
+		Span span = span_of(f.db);
+		Sql sql = build(filter, limit, reverse, prefer_scan(f.db, filter, limit, span), span);
+		sql.text = "EXPLAIN QUERY PLAN " + sql.text;
+		auto st = prepare(f.db, sql);
+		if (!st)
+			return st.error();
+		out += f.hour.path.substr(f.hour.path.rfind('/') + 1) + ":\n";
+		int rc;
+		while ((rc = st->step()) == SQLITE_ROW)
+			out += "  " + std::string(st->text(3)) + "\n";
+		if (rc != SQLITE_DONE)
+			return f.db.error("cannot explain", rc);
 	}
 	return out;
 }

@@ -56,6 +56,9 @@ public:
 
 	// Matching events in seq order (reverse: newest first), at most `limit` (0: all).
 	Result<std::vector<Event>> query(const Filter &filter, size_t limit = 0, bool reverse = false);
+	// SQLite's plan for query()'s statement on each file, one line per step, each
+	// file's block headed by its name: which indexes a filter uses.
+	Result<std::string> explain(const Filter &filter, size_t limit = 0, bool reverse = false);
 	// Picks up hour files created (or deleted by retention) since open.
 	Status refresh();
 

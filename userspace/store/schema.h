@@ -9,20 +9,22 @@ namespace linesman::store {
 inline constexpr int kStoreSchemaVersion = 2;
 
 // event_keys.key = kind << 48 | value: one WITHOUT ROWID b-tree answers "events with
-// this port / path / address" for values an event may hold twice (local and remote
-// port, rename's old and new path). Most events have none of them, so a sparse table
-// costs nothing for them, where indexed columns would cost an index entry each.
+// this path / address" for values an event may hold twice (local and remote address,
+// rename's old and new path). Most events have none of them, so a sparse table costs
+// nothing for them, where indexed columns would cost an index entry each.
 enum class KeyKind : int64_t {
 	Path = 1, // file path, new_path, target (string id)
 	Addr = 3, // net local_addr, remote_addr (string id)
 };
 
-// event_ports is ordered by (bucket, port, seq), bucket = seq >> kPortBucketShift. In
-// (port, seq) order, ephemeral ports (one new value per connection) would land all
-// over the b-tree and each commit would rewrite thousands of pages; in bucket order
-// a commit writes only the current bucket's few pages. A lookup probes each bucket
-// of the file: 62 probes for a 1M-event hour.
-inline constexpr int kPortBucketShift = 14;
+// Every index whose values recur out of seq order (a process's events, a path, an
+// address, a port) leads with bucket = seq >> kBucketShift. Ordered by value alone,
+// each commit would insert at thousands of places across the whole hour's b-tree: as
+// the file grows past SQLite's page cache, every insert reads a page and every commit
+// rewrites thousands, and the ingest rate falls with the size of the hour. Ordered by
+// bucket first, a commit touches only the current bucket's pages. A lookup probes each
+// bucket of the file: 16 probes per value for a 1M-event hour.
+inline constexpr int kBucketShift = 16;
 inline constexpr int64_t make_key(KeyKind kind, int64_t value)
 {
 	return int64_t(kind) << 48 | value;
@@ -43,7 +45,7 @@ inline constexpr const char *kMetaCreated = "created_ns";
 // origin...) and the columns its indexes need; `events.body` is the Event message
 // without its process, and `events.actor_id` points at the row. A busy process
 // writes its context once an hour instead of with each event, and the events table
-// keeps three indexes (time, type, actor) instead of one per process column: the
+// keeps three indexes (time, type, bucket + actor) instead of one per process column: the
 // store's ingest rate is set by index inserts and bytes written. `events_flat` is
 // the joined view for `linesman sql`.
 inline constexpr const char *kSchemaSql = R"(
@@ -66,13 +68,15 @@ CREATE TABLE events(
 	seq INTEGER PRIMARY KEY,
 	time_ns INTEGER NOT NULL,
 	type INTEGER NOT NULL,
+	bucket INTEGER NOT NULL,
 	actor_id INTEGER NOT NULL,
 	body BLOB NOT NULL,
 	link BLOB NOT NULL);
 CREATE INDEX events_time ON events(time_ns);
 CREATE INDEX events_type ON events(type);
-CREATE INDEX events_actor ON events(actor_id);
-CREATE TABLE event_keys(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
+CREATE INDEX events_actor ON events(bucket, actor_id);
+CREATE TABLE event_keys(bucket INTEGER NOT NULL, key INTEGER NOT NULL, seq INTEGER NOT NULL,
+	PRIMARY KEY(bucket, key, seq)) WITHOUT ROWID;
 CREATE TABLE event_ports(bucket INTEGER NOT NULL, port INTEGER NOT NULL, seq INTEGER NOT NULL,
 	PRIMARY KEY(bucket, port, seq)) WITHOUT ROWID;
 CREATE TABLE epochs(epoch INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, time_ns INTEGER NOT NULL, reason TEXT NOT NULL);

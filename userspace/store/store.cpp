@@ -163,16 +163,17 @@ struct HourDb {
 
 	Status prepare()
 	{
-		static const std::string keys_sql = multi_row_insert("event_keys(key, seq)", 2);
+		static const std::string keys_sql = multi_row_insert("event_keys(bucket, key, seq)", 3);
 		static const std::string ports_sql = multi_row_insert("event_ports(bucket, port, seq)", 3);
 		struct {
 			Stmt *st;
 			const char *sql;
 		} all[] = {
-		    {&ins_event, "INSERT INTO events(seq, time_ns, type, actor_id, body, link) VALUES (?,?,?,?,?,?)"},
+		    {&ins_event, "INSERT INTO events(seq, time_ns, type, bucket, actor_id, body, link) "
+				 "VALUES (?,?,?,?,?,?,?)"},
 		    {&ins_actor, "INSERT INTO actors(pid, exec_id_id, exe_id, user_id, container_id, body) "
 				 "VALUES (?,?,?,?,?,?)"},
-		    {&ins_key, "INSERT OR IGNORE INTO event_keys(key, seq) VALUES (?,?)"},
+		    {&ins_key, "INSERT OR IGNORE INTO event_keys(bucket, key, seq) VALUES (?,?,?)"},
 		    {&ins_port, "INSERT OR IGNORE INTO event_ports(bucket, port, seq) VALUES (?,?,?)"},
 		    {&ins_keys, keys_sql.c_str()},
 		    {&ins_ports, ports_sql.c_str()},
@@ -261,7 +262,7 @@ struct HourDb {
 	// Writes the batch's key and port rows, sorted: in key order consecutive inserts
 	// land on the same b-tree pages, and kRowsPerInsert rows per statement spare the
 	// per-statement work. Both tables are WITHOUT ROWID, ordered by these columns.
-	int write_keys(std::vector<std::array<int64_t, 2>> &keys, std::vector<std::array<int64_t, 3>> &ports)
+	int write_keys(std::vector<std::array<int64_t, 3>> &keys, std::vector<std::array<int64_t, 3>> &ports)
 	{
 		std::sort(keys.begin(), keys.end());
 		std::sort(ports.begin(), ports.end());
@@ -329,7 +330,7 @@ struct Store::Impl {
 	int64_t actor_id = 0;
 	Link actor_digest{};
 	// The open batch's event_keys and event_ports rows, written sorted before COMMIT.
-	std::vector<std::array<int64_t, 2>> pending_keys;
+	std::vector<std::array<int64_t, 3>> pending_keys;
 	std::vector<std::array<int64_t, 3>> pending_ports;
 
 	Status open_dirs();
@@ -568,14 +569,15 @@ int Store::Impl::insert_event(HourDb &h, const Event &ev, Link *link)
 	st.bind(1, int64_t(ev.seq));
 	st.bind(2, int64_t(ev.time_ns));
 	st.bind(3, int64_t(ev.type));
-	st.bind(4, actor_id);
-	st.bind_blob_static(5, body.data(), body.size());
-	st.bind_blob_static(6, link->data(), link->size());
+	st.bind(4, int64_t(ev.seq >> kBucketShift));
+	st.bind(5, actor_id);
+	st.bind_blob_static(6, body.data(), body.size());
+	st.bind_blob_static(7, link->data(), link->size());
 	if ((rc = HourDb::run(st)))
 		return rc;
 
 	auto key = [&](int64_t k) {
-		pending_keys.push_back({k, int64_t(ev.seq)});
+		pending_keys.push_back({int64_t(ev.seq >> kBucketShift), k, int64_t(ev.seq)});
 		return SQLITE_OK;
 	};
 	auto string_key = [&](KeyKind kind, const std::string &text) {
@@ -593,7 +595,7 @@ int Store::Impl::insert_event(HourDb &h, const Event &ev, Link *link)
 		for (uint32_t port : {n->local_port, n->remote_port}) {
 			if (!port)
 				continue;
-			pending_ports.push_back({int64_t(ev.seq >> kPortBucketShift), int64_t(port), int64_t(ev.seq)});
+			pending_ports.push_back({int64_t(ev.seq >> kBucketShift), int64_t(port), int64_t(ev.seq)});
 		}
 		for (const std::string *a : {&n->local_addr, &n->remote_addr})
 			if ((rc = string_key(KeyKind::Addr, *a)))

@@ -155,7 +155,7 @@ void check_file(const HourFile &f, std::optional<Tail> &tail, FileCheck &out)
 		}
 	}
 
-	auto rows = Stmt::prepare(*db, "SELECT e.seq, e.time_ns, e.type, e.actor_id, e.body, a.body, e.link "
+	auto rows = Stmt::prepare(*db, "SELECT e.seq, e.time_ns, e.type, e.actor_id, e.body, a.body, e.link, e.bucket "
 				       "FROM events e LEFT JOIN actors a ON a.id = e.actor_id ORDER BY e.seq");
 	if (!rows) {
 		problem(ProblemKind::Unreadable, 0, 0, rows.error().message());
@@ -207,8 +207,8 @@ void check_file(const HourFile &f, std::optional<Tail> &tail, FileCheck &out)
 			   !msg.mutable_process()->ParseFromArray(actor.data(), int(actor.size()))) {
 			problem(ProblemKind::BadRow, seq, seq, "the body does not parse");
 		} else if (msg.seq() != seq || int64_t(msg.time_ns()) != rows->int64(1) ||
-			   msg.type() != rows->int64(2)) {
-			problem(ProblemKind::BadRow, seq, seq, "seq, time_ns or type differ from the body");
+			   msg.type() != rows->int64(2) || rows->int64(7) != int64_t(seq >> kBucketShift)) {
+			problem(ProblemKind::BadRow, seq, seq, "seq, time_ns, type or bucket differ from the body");
 		}
 
 		// The next row chains from the stored link, so one edit is reported once.
