@@ -6,9 +6,11 @@ directory, then a clean restart. Asserts what the event log promises:
 - every (seq, link) sampled from the log just before a kill is still there, unchanged;
 - seqs in the log are unique and strictly increase across hour files;
 - each agent run whose start event was committed opened an epoch at that seq;
-- every event a killed agent emitted live is either in the log with the same
-  time and pid, or missing from it; a missing one whose seq the next run used
-  for another event is counted as reused (see README, "kill -9").
+- every seq an agent printed live is either in the log with the same event (time
+  and pid), or inside a gap the log declares; no two runs print the same seq;
+- the run after a kill reports an `unclean_stop` loss whose count is at least the
+  number of events the killed run printed live and the log lacks (an upper bound:
+  it includes reserved seqs that were never used).
 
 Usage: kill_e2e.py BUILD_DIR [ROUNDS]   (tests/e2e/run.sh runs 3, make soak 20)
 """
@@ -127,11 +129,15 @@ class KillLoop(unittest.TestCase):
             r = subprocess.run([LINESMAN, "verify", "-D", state], capture_output=True, text=True)
             self.assertEqual(r.returncode, 0, r.stdout[-3000:] + r.stderr)
 
-            rows, epochs, gaps = [], [], []
+            rows, epochs, gaps, gap_reasons = [], [], [], []
             for path in hour_files(state):
-                rows += query(path, "SELECT seq, time_ns, pid, link FROM events ORDER BY seq")
+                rows += query(path, "SELECT e.seq, e.time_ns, a.pid, e.link FROM events e "
+                                    "JOIN actors a ON a.id = e.actor_id ORDER BY e.seq")
                 epochs += query(path, "SELECT epoch, first_seq, reason FROM epochs ORDER BY epoch")
-                gaps += query(path, "SELECT first_seq, last_seq FROM gaps")
+                for a, b, r in query(path, "SELECT g.first_seq, g.last_seq, e.reason FROM gaps g "
+                                           "LEFT JOIN epochs e ON e.epoch = g.epoch"):
+                    gaps.append((a, b))
+                    gap_reasons.append((a, b, r))
             seqs = [r[0] for r in rows]
             self.assertTrue(all(a < b for a, b in zip(seqs, seqs[1:])),
                             "seqs in the log must be unique and increasing across hour files")
@@ -143,8 +149,15 @@ class KillLoop(unittest.TestCase):
 
             ep = [e[0] for e in epochs]
             self.assertEqual(ep, sorted(set(ep)), "epochs must be unique and increasing")
-            open_at = {e[1] for e in epochs if e[2] == "open"}
-            emitted_total, inflight, reused, trailing = 0, 0, 0, 0
+            # A run after a kill opens its epoch with the gap it declares.
+            open_at = {e[1] for e in epochs if e[2] in ("open", "unclean_stop")}
+
+            def declared(seq):
+                """The reason of the declared gap that holds seq, None when none does."""
+                return next((r for a, b, r in gap_reasons if a <= seq <= b), None)
+
+            printed_by = {}  # seq -> run
+            emitted_total, inflight, trailing = 0, 0, 0
             for k, (out, killed, _) in enumerate(runs):
                 events = read_jsonl(out)
                 self.assertTrue(events, f"run {k} wrote no event")
@@ -153,28 +166,41 @@ class KillLoop(unittest.TestCase):
                 if start["seq"] in stored:
                     self.assertIn(start["seq"], open_at, f"run {k} opened no epoch at its first seq")
                 emitted_total += len(events)
-                missing = 0
+                unstored, after_kill = 0, 0
                 for e in events:
-                    row = stored.get(e["seq"])
-                    if row is None:
-                        inflight += 1
-                    elif (row[1], row[2]) != (int(e["timeNs"]), e["process"]["pid"]):
-                        reused += 1
-                        inflight += 1
-                    # Under this load the store's queue may overflow in the clean run too:
-                    # such losses are declared by the next batch stored. A loss at the
-                    # very end has no next batch (trailing, counted only).
-                    if row is None and not killed and e["seq"] < seqs[-1]:
-                        missing += 1
-                        self.assertTrue(any(a <= e["seq"] <= b for a, b in gaps),
-                                        f"clean run: seq {e['seq']} neither stored nor declared")
-                    elif row is None and not killed:
+                    seq = e["seq"]
+                    self.assertNotIn(seq, printed_by, f"seq {seq} printed live by run "
+                                                      f"{printed_by.get(seq)} and again by run {k}")
+                    printed_by[seq] = k
+                    row = stored.get(seq)
+                    if row is not None:
+                        self.assertEqual((row[1], row[2]), (int(e["timeNs"]), e["process"]["pid"]),
+                                         f"run {k}: seq {seq} is stored as another event")
+                        continue
+                    unstored += 1
+                    # A clean run's losses after its last stored event have no later
+                    # batch, and no later start here, to declare them (trailing, counted).
+                    if not killed and seq > seqs[-1]:
                         trailing += 1
+                        continue
+                    reason = declared(seq)
+                    self.assertIsNotNone(reason, f"run {k}: seq {seq} printed live, "
+                                                 "neither stored nor inside a declared gap")
+                    after_kill += reason == "unclean_stop"
+                inflight += unstored if killed else 0
+                if killed:
+                    nxt = read_jsonl(runs[k + 1][0])
+                    lost = sum(e["loss"]["count"] for e in nxt
+                               if e.get("loss", {}).get("where") == "unclean_stop")
+                    self.assertGreaterEqual(lost, after_kill,
+                                            f"run {k + 1} reports {lost} unclean_stop losses, run {k} "
+                                            f"printed {after_kill} events the log lacks")
+            unclean = sum(b - a + 1 for a, b, r in gap_reasons if r == "unclean_stop")
             print(f"kill loop: {ROUNDS} kills in {elapsed:.1f} s, {len(seqs)} events stored, "
                   f"{emitted_total} emitted live, {len(sampled)} sampled links intact, "
-                  f"{len(epochs)} epochs; emitted live but not stored (in flight at a kill): "
-                  f"{inflight}, of which their seq reused by the next run: {reused}; "
-                  f"clean run: {trailing} lost after the last stored event (undeclared)", flush=True)
+                  f"{len(epochs)} epochs; printed live by a killed run and not stored: {inflight}, "
+                  f"all inside declared gaps ({unclean} seqs declared unclean_stop); no seq reused; "
+                  f"clean run: {trailing} lost after the last stored event", flush=True)
 
 
 if __name__ == "__main__":

@@ -241,6 +241,13 @@ TEST_CASE("store: files 0640, folder 0750, group of the option when it exists")
 	struct stat st{};
 	REQUIRE(stat(d.events().c_str(), &st) == 0);
 	CHECK((st.st_mode & 07777) == 0750);
+	// The state dir too (mkdtemp made it 0700 root:root, as an earlier agent would
+	// have): group members must be able to enter it to reach events/ and status.json.
+	REQUIRE(stat(d.path.c_str(), &st) == 0);
+	if (g && geteuid() == 0) {
+		CHECK(st.st_gid == g->gr_gid);
+		CHECK((st.st_mode & 07777) == 0750);
+	}
 	REQUIRE(stat(s->current_file().c_str(), &st) == 0);
 	CHECK((st.st_mode & 07777) == 0640);
 	if (g && geteuid() == 0) {

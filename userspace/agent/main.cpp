@@ -140,6 +140,7 @@ int main(int argc, char **argv)
 	agent::StartOptions so;
 	so.verbose = verbose;
 	so.publish_status = true;
+	so.reserve_seq = true;
 	// The defaults apply when the default file is missing: then no file was read.
 	if (config_opt->count() > 0 || access(config_path.c_str(), F_OK) == 0) {
 		char *abs = realpath(config_path.c_str(), nullptr); // a reader elsewhere needs no cwd

@@ -30,6 +30,8 @@ Pipeline::Pipeline(proc::ProcessCache &cache, PipelineOptions opts, Emit emit,
 
 void Pipeline::emit(Event &&ev)
 {
+	if (opts_.reserve_seq && next_seq_ > reserved_)
+		reserved_ = opts_.reserve_seq(next_seq_); // once per block: one pwrite
 	ev.seq = next_seq_++;
 	ev.host = opts_.host;
 	if (ev.time_ns == 0)

@@ -25,6 +25,11 @@ struct PipelineOptions {
 	aggregate::RollupOptions rollup;
 	Process agent_process; // the acting process of agent and loss events: linesmand itself
 	uint64_t first_seq = 1; // continues the store's sequence across restarts
+	// Called on the emitting thread before a seq past the last mark it returned is
+	// handed out: records a high-water mark >= seq (store::SeqReservation) and returns
+	// it. It must return a mark >= seq even when recording failed (it reports that
+	// itself), and must not emit. Unset: seqs are not reserved.
+	std::function<uint64_t(uint64_t seq)> reserve_seq;
 };
 
 class Pipeline {
@@ -87,6 +92,7 @@ private:
 	};
 	std::unordered_set<decode::ProcessKey, KeyHash> folded_;
 	uint64_t next_seq_ = 1;
+	uint64_t reserved_ = 0; // the last mark reserve_seq returned
 	uint32_t own_netns_ = 0;
 	Stats stats_;
 	std::map<LossKey, uint64_t> losses_;

@@ -21,6 +21,7 @@
 #include "fim/watch.h"
 #include "status/status_file.h"
 #include "store/layout.h"
+#include "store/seq_reservation.h"
 #include "store/store.h"
 #include "proc/process_cache.h"
 #include "proc/procfs.h"
@@ -115,6 +116,12 @@ struct Sensor::Impl {
 	uint64_t reported_store_lost = 0, reported_store_shed = 0, reported_retired = 0;
 	void store_queue(const Event &ev);
 	void store_loop();
+	// seq.reserved (null when not kept): written on the pipeline thread, once per block
+	// of seqs, and at stop.
+	std::unique_ptr<store::SeqReservation> seqres;
+	std::string seqres_error; // pipeline thread: the last failed reservation, reported at the tick
+	bool seqres_failing = false;
+	uint64_t reserve_seq(uint64_t seq);
 	uint64_t last_rescan = 0, last_open_check = 0;
 	std::string last_watch_error;
 	bool tcp_summary_error_reported = false;
@@ -293,6 +300,10 @@ void Sensor::Impl::report_losses()
 		pipeline->on_loss("file_pairing", "file_write", unpaired - reported_unpaired);
 		reported_unpaired = unpaired;
 	}
+	if (!seqres_error.empty()) {
+		pipeline->on_agent("error", "seq reservation: " + seqres_error);
+		seqres_error.clear();
+	}
 	auto overflow = reader->overflow_by_type();
 	for (size_t t = 0; t < overflow.size(); ++t) {
 		pipeline->on_loss("userspace_queue", record_type_name(t), overflow[t] - reported_overflow[t]);
@@ -315,6 +326,23 @@ void Sensor::Impl::report_losses()
 		std::fprintf(stderr, "linesmand: ring-buffer reader stopped: %s\n", reader_error.c_str());
 		reader_error_reported = true;
 	}
+}
+
+// On the pipeline thread, once per block of seqs, before the first of them is used.
+uint64_t Sensor::Impl::reserve_seq(uint64_t seq)
+{
+	auto mark = seqres->reserve(seq);
+	if (mark) {
+		seqres_failing = false;
+		return *mark;
+	}
+	// Never hold the events back for it: go on, retry at the next block, and say what
+	// it costs (reported at the next tick; emitting here would recurse).
+	if (!seqres_failing)
+		seqres_error = mark.error().what() + "; after a kill -9 the next run may reuse seqs from " +
+			       std::to_string(seq) + " on without declaring them";
+	seqres_failing = true;
+	return seq + store::kSeqBlock - 1;
 }
 
 // On the pipeline thread, for every event: queue it for the store thread.
@@ -661,10 +689,40 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 			return Error("event log at " + cfg.state_dir + "/events: " + st.error().what() +
 				     " (set state_dir, or store.enabled: false to run without it)");
 		impl->store = std::make_unique<store::Store>(std::move(st.value()));
-		po.first_seq = impl->store->next_seq(); // seq continues across restarts
-		impl->store_last_seq = po.first_seq - 1;
+	}
+	// seq continues across restarts, past every seq a killed run may have printed live.
+	std::vector<std::pair<std::string, std::string>> seq_notes; // (agent what, message)
+	store::SeqStart seq_start;
+	if (impl->store || opts.reserve_seq) {
+		auto r = store::SeqReservation::open(cfg.state_dir, impl->status_gid);
+		if (r) {
+			impl->seqres = std::make_unique<store::SeqReservation>(std::move(r.value()));
+			seq_start = store::plan_seq_start(impl->store ? std::optional(impl->store->next_seq()) : std::nullopt,
+							  impl->seqres->previous());
+		} else {
+			seq_start = store::plan_seq_start(impl->store ? std::optional(impl->store->next_seq()) : std::nullopt,
+							  {});
+			seq_notes.emplace_back("error", r.error().what() + "; seqs are not reserved: after a kill -9 the "
+									   "next run may reuse seqs printed live by this one");
+		}
+		if (!seq_start.message.empty())
+			seq_notes.emplace_back(seq_start.error ? "error" : "warning", seq_start.message);
+	}
+	if (impl->store && seq_start.has_gap()) {
+		if (auto st = impl->store->declare_gap(seq_start.gap_last, seq_start.reason); !st) {
+			// The first batch declares them instead (as a store loss, AfterLoss).
+			impl->store_gap = true;
+			seq_notes.emplace_back("error", "event log: " + st.error().what() +
+								"; the first batch stored declares them instead");
+		}
+	}
+	po.first_seq = seq_start.first_seq;
+	if (impl->store) {
+		impl->store_last_seq = impl->store->next_seq() - 1;
 		impl->store_epoch = impl->store->epoch();
 	}
+	if (impl->seqres)
+		po.reserve_seq = [p = impl.get()](uint64_t seq) { return p->reserve_seq(seq); };
 	po.boot_wall_ns = co.boot_wall_ns;
 	impl->host = po.host;
 	po.rollup_enabled = cfg.rollup.enabled;
@@ -695,6 +753,11 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 	impl->pipeline->on_agent("start",
 				 "attached: " + attached + (missing.empty() ? "" : "; not attached: " + missing),
 				 {{"processes_seeded", seeded}, {"files_baselined", baselined}});
+	// After the start event, whose seq opens this run's epoch.
+	if (seq_start.lost)
+		impl->pipeline->on_loss("unclean_stop", "event", seq_start.lost);
+	for (const auto &[what, message] : seq_notes)
+		impl->pipeline->on_agent(what, message);
 	impl->processes = impl->cache->size();
 	impl->last_summary = impl->last_rescan = impl->last_open_check = clock::boottime_ns();
 	if (impl->store)
@@ -802,6 +865,12 @@ void Sensor::stop()
 		impl_->store_cv.notify_one();
 		impl_->store_thread.join();
 	}
+	// After the store thread: a kill before this line leaves the running mark, and the
+	// next run declares what the store had not committed.
+	if (impl_->seqres)
+		if (auto st = impl_->seqres->stop(impl_->pipeline->last_seq()); !st)
+			std::fprintf(stderr, "linesmand: %s; the next run will take this stop for a kill -9\n",
+				     st.error().what().c_str());
 	// After every thread: the last seq stored, an empty queue, the probes detached.
 	impl_->publish(false);
 }

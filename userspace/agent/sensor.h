@@ -34,6 +34,10 @@ struct StartOptions {
 	// Keep <state_dir>/status.json current (linesmand). Off by default: the kernel
 	// tests run several sensors on the default state_dir at once.
 	bool publish_status = false;
+	// Keep <state_dir>/seq.reserved with the store off too, so that the live stream's
+	// seq does not repeat across restarts (linesmand). With the store on it is always
+	// kept: the store's continuity after a kill -9 depends on it.
+	bool reserve_seq = false;
 };
 
 class Sensor {

@@ -121,4 +121,28 @@ gid_t store_gid(const std::string &name)
 	return 0;
 }
 
+Status make_state_dir(const std::string &dir, gid_t gid)
+{
+	bool created = mkdir(dir.c_str(), kDirMode) == 0;
+	if (!created && errno != EEXIST)
+		return Error::from_errno(errno, "cannot create the state directory " + dir);
+	if (created) {
+		// The umask may have narrowed the mode.
+		if (chmod(dir.c_str(), kDirMode) != 0)
+			return Error::from_errno(errno, "cannot set the mode of the state directory " + dir);
+		if (chown(dir.c_str(), uid_t(-1), gid) != 0 && geteuid() == 0)
+			return Error::from_errno(errno, "cannot set the group of the state directory " + dir);
+		return ok();
+	}
+	struct stat st{};
+	if (stat(dir.c_str(), &st) != 0)
+		return Error::from_errno(errno, "cannot read the state directory " + dir);
+	if (gid == 0 || geteuid() != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || st.st_gid != 0 ||
+	    (st.st_mode & 0007) != 0)
+		return ok();
+	if (chown(dir.c_str(), uid_t(-1), gid) != 0 || chmod(dir.c_str(), (st.st_mode & 07777) | 0050) != 0)
+		return Error::from_errno(errno, "cannot give the readers' group access to the state directory " + dir);
+	return ok();
+}
+
 } // namespace linesman::store

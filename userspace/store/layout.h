@@ -51,4 +51,11 @@ inline constexpr const char *kReadersGroup = "linesman";
 // The gid files get: the group `name` when it exists, else root's.
 gid_t store_gid(const std::string &name);
 
+// Creates the state directory 0750 with group `gid`, so the readers' group can enter
+// it (status.json, events/). An existing one is adopted only when it looks like the
+// agent's own: owned by root:root with no access for others (what earlier versions
+// created); it then gets group `gid` and g+rx. Anything else (a shared /var/tmp, a
+// folder an operator chose and owns) is left as it is.
+Status make_state_dir(const std::string &dir, gid_t gid);
+
 } // namespace linesman::store

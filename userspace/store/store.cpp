@@ -350,8 +350,8 @@ struct Store::Impl {
 
 Status Store::Impl::open_dirs()
 {
-	if (mkdir(opts.state_dir.c_str(), kDirMode) != 0 && errno != EEXIST)
-		return Error::from_errno(errno, "cannot create the state directory " + opts.state_dir);
+	if (Status st = make_state_dir(opts.state_dir, gid); !st)
+		return st;
 	if (mkdir(dir.c_str(), kDirMode) != 0 && errno != EEXIST)
 		return Error::from_errno(errno, "cannot create the event store " + dir);
 	// Set both even when the folder existed: a copy restored by hand keeps the rule.
@@ -437,6 +437,12 @@ Status Store::Impl::open_newest()
 			return db->error("cannot read the newest events", rc);
 		}
 		*last = Stmt();
+		// A gap declared at a start (declare_gap) may end the file: its seqs are
+		// spent, and the next run continues after them.
+		auto gap = Stmt::prepare(*db, "SELECT max(last_seq) FROM gaps");
+		if (gap && gap->step() == SQLITE_ROW && !gap->is_null(0))
+			next_seq = std::max<uint64_t>(next_seq, uint64_t(gap->int64(0)) + 1);
+		*gap = Stmt();
 		auto ep = Stmt::prepare(*db, "SELECT max(epoch) FROM epochs");
 		if (ep && ep->step() == SQLITE_ROW && !ep->is_null(0))
 			epoch = std::max<uint64_t>(epoch, uint64_t(ep->int64(0)));
@@ -771,6 +777,59 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::Store(Store &&) noexcept = default;
 Store &Store::operator=(Store &&) noexcept = default;
 Store::~Store() = default;
+
+Status Store::declare_gap(uint64_t last_seq, const std::string &reason)
+{
+	Impl &s = *impl_;
+	if (last_seq < s.next_seq)
+		return ok();
+	std::unique_ptr<HourDb> fresh;
+	HourDb *h = s.cur.get();
+	if (!h) {
+		// An empty log (or an events folder emptied by hand): the gap starts a file of
+		// the current hour, which the first batch then continues.
+		auto c = s.create_hour(hour_of(clock::realtime_ns()), s.epoch);
+		if (!c)
+			return c.error();
+		fresh = std::move(*c);
+		h = fresh.get();
+	} else if (Status st = h->db.exec("BEGIN"); !st) {
+		return st;
+	}
+	const uint64_t gap_epoch = s.epoch_recorded ? s.epoch + 1 : s.epoch;
+	h->ins_epoch.bind(1, int64_t(gap_epoch));
+	h->ins_epoch.bind(2, int64_t(last_seq + 1));
+	h->ins_epoch.bind(3, int64_t(clock::realtime_ns()));
+	h->ins_epoch.bind(4, reason);
+	int rc = HourDb::run(h->ins_epoch);
+	if (rc == SQLITE_OK) {
+		h->ins_gap.bind(1, int64_t(s.next_seq));
+		h->ins_gap.bind(2, int64_t(last_seq));
+		h->ins_gap.bind(3, int64_t(gap_epoch));
+		rc = HourDb::run(h->ins_gap);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(h->db.get(), "COMMIT", nullptr, nullptr, nullptr);
+	if (rc != SQLITE_OK) {
+		Error e = h->db.error("cannot declare seqs " + std::to_string(s.next_seq) + ".." +
+					      std::to_string(last_seq) + " as a gap",
+				      rc);
+		if (!sqlite3_get_autocommit(h->db.get()))
+			sqlite3_exec(h->db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+		if (fresh) {
+			std::string path = fresh->path();
+			fresh.reset();
+			remove_hour_file(path);
+		}
+		return e;
+	}
+	s.next_seq = last_seq + 1;
+	s.epoch = gap_epoch;
+	s.epoch_recorded = true;
+	if (fresh)
+		s.set_cur(std::move(fresh));
+	return ok();
+}
 
 uint64_t Store::next_seq() const { return impl_->next_seq; }
 uint64_t Store::epoch() const { return impl_->epoch; }

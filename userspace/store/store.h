@@ -82,8 +82,9 @@ struct AppendReport {
 
 class Store {
 public:
-	// Creates <state_dir>/events (0750, group `group`) if needed, removes a newest file
-	// left empty by a crash during its creation, and continues the newest file's chain.
+	// Creates <state_dir> (make_state_dir) and <state_dir>/events (0750, group `group`)
+	// if needed, removes a newest file left empty by a crash during its creation, and
+	// continues the newest file's chain, after its last event or declared gap.
 	static Result<Store> open(StoreOptions opts);
 
 	Store(Store &&) noexcept;
@@ -101,6 +102,16 @@ public:
 	// its seqs must then be declared with AfterLoss like any other loss.
 	[[nodiscard]] AppendReport append(std::span<const Event> batch,
 					  Continuity continuity = Continuity::Contiguous);
+
+	// At start, before the first append: seqs next_seq()..last_seq will never be stored
+	// (an earlier run printed them live and was killed before committing them). Records
+	// them as a gap, in this run's epoch (first_seq last_seq + 1, `reason`), in a
+	// transaction of its own: in the newest hour file, or in a new file of the current
+	// hour when there is none. next_seq() becomes last_seq + 1, so the first batch is
+	// Contiguous. Nothing to do when last_seq < next_seq(). On an error nothing changed:
+	// the caller then passes AfterLoss with its first batch, which declares the same
+	// seqs (with reason "loss").
+	Status declare_gap(uint64_t last_seq, const std::string &reason);
 
 	// The seq the next batch must start with: the agent starts its counter here.
 	uint64_t next_seq() const;

@@ -3,8 +3,8 @@
 
 #include <sys/stat.h>
 
+#include <map>
 #include <optional>
-#include <set>
 #include <utility>
 
 #include "linesman/v1/event.pb.h"
@@ -34,6 +34,35 @@ struct Tail {
 	Link link;
 	uint64_t last_seq = 0;
 };
+
+// Declared gaps of a file: first_seq -> (last_seq, the reason of their epoch).
+using Declared = std::map<uint64_t, std::pair<uint64_t, std::string>>;
+
+std::string why(const std::string &reason)
+{
+	if (reason == "unclean_stop")
+		return "the agent was killed before storing them; seqs after the last one it printed live were "
+		       "never used";
+	if (reason == "seq_file_unreadable")
+		return "skipped at a start: the seq reservation file was unreadable";
+	return "the agent could not store them";
+}
+
+// Whether declared gaps, end to end, cover exactly seqs a..b (a run killed before it
+// stored anything, then a store loss, declares two adjacent gaps); notes each one.
+bool covers(const Declared &declared, uint64_t a, uint64_t b, std::vector<std::string> *notes)
+{
+	std::vector<std::string> found;
+	for (uint64_t at = a; at <= b;) {
+		auto g = declared.find(at);
+		if (g == declared.end() || g->second.first > b || g->second.first < at)
+			return false;
+		found.push_back("declared loss: " + seqs(at, g->second.first) + " (" + why(g->second.second) + ")");
+		at = g->second.first + 1;
+	}
+	notes->insert(notes->end(), found.begin(), found.end());
+	return true;
+}
 
 struct Meta {
 	std::optional<Link> prev_link;
@@ -114,12 +143,13 @@ void check_file(const HourFile &f, std::optional<Tail> &tail, FileCheck &out)
 				    ", which is not here or not readable (deleted by retention?)");
 	}
 
-	std::set<std::pair<uint64_t, uint64_t>> declared;
+	Declared declared;
 	{
-		auto g = Stmt::prepare(*db, "SELECT first_seq, last_seq FROM gaps");
+		auto g = Stmt::prepare(*db, "SELECT g.first_seq, g.last_seq, e.reason FROM gaps g "
+					    "LEFT JOIN epochs e ON e.epoch = g.epoch");
 		if (g)
 			while (g->step() == SQLITE_ROW)
-				declared.emplace(uint64_t(g->int64(0)), uint64_t(g->int64(1)));
+				declared[uint64_t(g->int64(0))] = {uint64_t(g->int64(1)), std::string(g->text(2))};
 	}
 
 	// The columns of every actor row against its body, once per row: they are what
@@ -183,13 +213,11 @@ void check_file(const HourFile &f, std::optional<Tail> &tail, FileCheck &out)
 
 		if (seq > last + 1) {
 			uint64_t a = last + 1, b = seq - 1;
-			if (declared.count({a, b}) && chain_ok)
-				out.notes.push_back("declared loss: " + seqs(a, b) + " (the agent could not store them)");
-			else if (!chain_ok)
+			if (!chain_ok)
 				problem(ProblemKind::DeletedRows, a, b,
 					"missing, and " + seqs(seq, seq) + " does not chain from " +
 					    seqs(last, last));
-			else
+			else if (!covers(declared, a, b, &out.notes))
 				problem(ProblemKind::SeqGap, a, b, "missing, but the chain is intact and no loss was declared");
 		} else if (seq <= last) {
 			problem(ProblemKind::BadRow, seq, seq,
@@ -219,6 +247,13 @@ void check_file(const HourFile &f, std::optional<Tail> &tail, FileCheck &out)
 		problem(ProblemKind::Unreadable, last + 1, 0,
 			db->error("cannot read the rows after " + seqs(last, last), rc).message());
 		return;
+	}
+	// Gaps declared after the last event (at a start, before any batch committed):
+	// the next file chains from their end.
+	for (auto g = declared.find(last + 1); g != declared.end() && g->second.first > last;
+	     g = declared.find(last + 1)) {
+		covers(declared, last + 1, g->second.first, &out.notes);
+		last = g->second.first;
 	}
 	tail = Tail{name_of(f.path), link, last};
 }
