@@ -533,38 +533,56 @@ Result<std::vector<Event>> Reader::exec_children(const std::set<std::string> &pa
 	std::vector<Event> out;
 	const std::set<std::string, std::less<>> want(parents.begin(), parents.end());
 	linesman::v1::Event msg;
-	std::string sql = "SELECT a.body, e.body FROM events e CROSS JOIN actors a ON a.id = e.actor_id WHERE e.type = " +
-			  std::to_string(int(EventType::Exec));
+	// The actors table is read in order (13 MB for 50,000 processes); the exec events
+	// of the few matching rows come through events_actor. Reaching each exec's actor
+	// from events_type instead reads one events page per exec: 3 to 5 times slower.
+	std::string execs = "SELECT seq, body FROM events WHERE actor_id = ?3 AND type = " +
+			    std::to_string(int(EventType::Exec));
 	if (w.since_ns)
-		sql += " AND e.time_ns >= ?1";
+		execs += " AND time_ns >= ?1";
 	if (w.until_ns)
-		sql += " AND e.time_ns < ?2";
-	sql += " ORDER BY e.seq";
+		execs += " AND time_ns < ?2";
 	for (File &f : files_) {
+		std::vector<std::pair<int64_t, std::string>> matches; // actor id, body
 		Status st = each_row(
-		    f.db, sql,
-		    [&](Stmt &q) {
-			    if (w.since_ns)
-				    q.bind(1, int64_t(*w.since_ns));
-			    if (w.until_ns)
-				    q.bind(2, int64_t(*w.until_ns));
-		    },
+		    f.db, "SELECT id, body FROM actors", [](Stmt &) {},
 		    [&](Stmt &r) -> Status {
-			    std::string_view actor = r.blob(0), body = r.blob(1);
+			    std::string_view actor = r.blob(1);
 			    auto parent = wire_field(actor, linesman::v1::Process::kParentExecIdFieldNumber);
 			    auto self = wire_field(actor, linesman::v1::Process::kExecIdFieldNumber);
 			    if (!parent || !self)
 				    return unparsable(f.db);
-			    if (parent->empty() || *parent == *self || !want.contains(*parent))
-				    return ok();
-			    if (!msg.ParseFromArray(body.data(), int(body.size())) ||
-				!msg.mutable_process()->ParseFromArray(actor.data(), int(actor.size())))
-				    return unparsable(f.db);
-			    out.push_back(output::from_proto(msg));
+			    if (!parent->empty() && *parent != *self && want.contains(*parent))
+				    matches.emplace_back(r.int64(0), actor);
 			    return ok();
 		    });
 		if (!st)
 			return st.error();
+		std::vector<std::pair<int64_t, Event>> found; // seq, event
+		for (const auto &[id, actor] : matches) {
+			st = each_row(
+			    f.db, execs,
+			    [&](Stmt &q) {
+				    if (w.since_ns)
+					    q.bind(1, int64_t(*w.since_ns));
+				    if (w.until_ns)
+					    q.bind(2, int64_t(*w.until_ns));
+				    q.bind(3, id);
+			    },
+			    [&](Stmt &r) -> Status {
+				    std::string_view body = r.blob(1);
+				    if (!msg.ParseFromArray(body.data(), int(body.size())) ||
+					!msg.mutable_process()->ParseFromArray(actor.data(), int(actor.size())))
+					    return unparsable(f.db);
+				    found.emplace_back(r.int64(0), output::from_proto(msg));
+				    return ok();
+			    });
+			if (!st)
+				return st.error();
+		}
+		std::sort(found.begin(), found.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+		for (auto &[seq, ev] : found)
+			out.push_back(std::move(ev));
 	}
 	return out;
 }
