@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `linesman tree PID|EXEC_ID`: the process's ancestry and descendants from the exec events
-// in the store (linked by parent_exec_id), each with its activity folded under it.
+// in the store (linked by parent_exec_id), each with its activity folded under it. Only
+// the tree's own events are decoded: each ancestor's exec is looked up by its exec id,
+// and the descendants are found a generation at a time (Reader::exec_children).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -64,20 +66,34 @@ std::vector<std::string> activity_lines(const std::vector<Event> &evs)
 	return order;
 }
 
+bool is_activity(EventType t)
+{
+	return t == EventType::File || t == EventType::Connect || t == EventType::Accept || t == EventType::Listen;
+}
+
+// The newest exec among `evs` (seq order), else nullptr.
+const Event *newest_exec(const std::vector<Event> &evs)
+{
+	for (auto it = evs.rbegin(); it != evs.rend(); ++it)
+		if (it->type == EventType::Exec)
+			return &*it;
+	return nullptr;
+}
+
 struct Tree {
 	store::Reader &reader;
 	store::Filter window; // -S/-U
-	std::map<std::string, std::vector<const Event *>> children; // by parent_exec_id
+	std::map<std::string, std::vector<Event>> children; // by parent_exec_id, seq order
 	std::string target;
 	std::ostream &out;
 	std::ostream &err;
 	bool failed = false;
 
-	std::vector<Event> activity(const std::string &exec_id)
+	// Every event of the processes `f` selects, reached through their actors rows. With
+	// a type filter as well, SQLite walks events_type instead (every file or connect
+	// event of the hour), so the types are picked out here.
+	std::vector<Event> events_of(store::Filter f)
 	{
-		store::Filter f = window;
-		f.exec_id = exec_id;
-		f.types = {EventType::File, EventType::Connect, EventType::Accept, EventType::Listen};
 		auto evs = reader.query(f);
 		if (!evs) {
 			err << "linesman: " << evs.error().what() << '\n';
@@ -85,6 +101,15 @@ struct Tree {
 			return {};
 		}
 		return std::move(*evs);
+	}
+
+	std::vector<Event> activity(const std::string &exec_id)
+	{
+		store::Filter f = window;
+		f.exec_id = exec_id;
+		std::vector<Event> evs = events_of(f);
+		std::erase_if(evs, [](const Event &ev) { return !is_activity(ev.type); });
+		return evs;
 	}
 
 	// `lead`: the connector for this line ("├─ "); `indent`: what continues under it.
@@ -104,7 +129,7 @@ struct Tree {
 		const auto &kids = kids_it->second;
 		for (size_t i = 0; i < kids.size(); ++i) {
 			bool last = i + 1 == kids.size();
-			print(kids[i]->process, kids[i]->time_ns, indent + (last ? "└─ " : "├─ "),
+			print(kids[i].process, kids[i].time_ns, indent + (last ? "└─ " : "├─ "),
 			      indent + (last ? "   " : "│  "), seen);
 		}
 	}
@@ -150,51 +175,62 @@ int run_tree(const TreeOptions &o, std::ostream &out, std::ostream &err)
 		err << "linesman: " << reader.error().what() << '\n';
 		return kExitStore;
 	}
+	Tree tree{*reader, window, {}, {}, out, err};
 	// Its newest exec; else its newest event of any kind (a process started before the
 	// agent has no exec stored, but its events carry the same process fields).
-	store::Filter exec_find = find;
-	exec_find.types = {EventType::Exec};
-	auto found = reader->query(exec_find, 1, true);
-	if (found && found->empty())
-		found = reader->query(find, 1, true);
-	if (!found) {
-		err << "linesman: " << found.error().what() << '\n';
+	std::vector<Event> found = tree.events_of(find);
+	if (tree.failed)
 		return kExitStore;
-	}
-	if (found->empty()) {
+	if (found.empty()) {
 		err << "linesman: tree: no process " << quoted(o.target) << " in the store\n";
 		return kExitNoMatch;
 	}
-	const Event self = found->front();
+	const Event *exec = newest_exec(found);
+	const Event self = exec ? *exec : found.back();
+	found.clear();
+	tree.target = self.process.exec_id;
 
-	store::Filter execs_f = window;
-	execs_f.types = {EventType::Exec};
-	auto execs = reader->query(execs_f);
-	if (!execs) {
-		err << "linesman: " << execs.error().what() << '\n';
-		return kExitStore;
-	}
-	std::map<std::string, const Event *> by_id; // newest exec wins (seq order)
-	Tree tree{*reader, window, {}, self.process.exec_id, out, err};
-	for (const Event &ev : *execs) {
-		by_id[ev.process.exec_id] = &ev;
-		if (!ev.process.parent_exec_id.empty() && ev.process.parent_exec_id != ev.process.exec_id)
-			tree.children[ev.process.parent_exec_id].push_back(&ev);
+	const store::Window span{window.since_ns, window.until_ns};
+	// The descendants, a generation at a time; each process expanded once, so a loop
+	// in the recorded parent_exec_id links ends.
+	std::set<std::string> generation{self.process.exec_id}, expanded;
+	generation.erase("");
+	while (!generation.empty()) {
+		auto kids = reader->exec_children(generation, span);
+		if (!kids) {
+			err << "linesman: " << kids.error().what() << '\n';
+			return kExitStore;
+		}
+		expanded.insert(generation.begin(), generation.end());
+		generation.clear();
+		for (Event &ev : *kids) {
+			if (!expanded.contains(ev.process.exec_id))
+				generation.insert(ev.process.exec_id);
+			tree.children[ev.process.parent_exec_id].push_back(std::move(ev));
+		}
 	}
 
-	// The ancestry, target upwards, through stored execs; then the exe names the
-	// topmost one recorded, for the ancestors whose exec the store does not hold.
-	std::vector<const Process *> chain{&self.process};
-	std::vector<uint64_t> chain_ns{self.time_ns};
+	// The ancestry, target upwards, through stored execs (each one's newest); then the
+	// exe names the topmost one recorded, for the ancestors whose exec the store does
+	// not hold.
+	std::vector<Event> chain{self};
 	std::set<std::string> on_chain{self.process.exec_id};
 	for (;;) {
-		auto it = by_id.find(chain.back()->parent_exec_id);
-		if (it == by_id.end() || !on_chain.insert(it->first).second)
+		const std::string parent = chain.back().process.parent_exec_id;
+		if (parent.empty() || on_chain.contains(parent))
 			break;
-		chain.push_back(&it->second->process);
-		chain_ns.push_back(it->second->time_ns);
+		store::Filter f = window;
+		f.exec_id = parent;
+		std::vector<Event> evs = tree.events_of(f);
+		if (tree.failed)
+			return kExitStore;
+		const Event *parent_exec = newest_exec(evs);
+		if (!parent_exec)
+			break;
+		on_chain.insert(parent);
+		chain.push_back(*parent_exec);
 	}
-	const std::vector<std::string> &unstored = chain.back()->ancestors;
+	const std::vector<std::string> &unstored = chain.back().process.ancestors;
 
 	// Each ancestor is its child's only parent: one "└─" level each, target last.
 	std::string lead, indent;
@@ -207,8 +243,8 @@ int run_tree(const TreeOptions &o, std::ostream &out, std::ostream &err)
 		down();
 	}
 	for (size_t i = chain.size(); i-- > 1;) {
-		out << lead << process_line(*chain[i], chain_ns[i]) << '\n';
-		for (const std::string &l : activity_lines(tree.activity(chain[i]->exec_id)))
+		out << lead << process_line(chain[i].process, chain[i].time_ns) << '\n';
+		for (const std::string &l : activity_lines(tree.activity(chain[i].process.exec_id)))
 			out << indent << "│    " << l << '\n';
 		down();
 	}

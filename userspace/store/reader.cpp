@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <cmath>
 
 #include "linesman/v1/event.pb.h"
@@ -13,6 +14,7 @@
 #include "store/schema.h"
 #include "store/sqlite.h"
 #include "store/verify.h"
+#include "store/wire.h"
 
 namespace linesman::store {
 
@@ -381,6 +383,261 @@ Result<std::string> Reader::explain(const Filter &filter, size_t limit, bool rev
 			out += "  " + std::string(st->text(3)) + "\n";
 		if (rc != SQLITE_DONE)
 			return f.db.error("cannot explain", rc);
+	}
+	return out;
+}
+
+} // namespace linesman::store
+
+namespace linesman::store {
+
+namespace {
+
+constexpr int64_t kHourNs = 3600ll * 1'000'000'000ll;
+
+Error unparsable(const Db &db)
+{
+	return Error(db.path() + ": an event body does not parse; run linesman verify");
+}
+
+// Runs `sql` with `bind` applied, calling `row` for each result row.
+template <typename Bind, typename Row>
+Status each_row(Db &db, const std::string &sql, Bind &&bind, Row &&row)
+{
+	auto st = Stmt::prepare(db, sql);
+	if (!st)
+		return st.error();
+	bind(*st);
+	int rc;
+	while ((rc = st->step()) == SQLITE_ROW)
+		if (Status s = row(*st); !s)
+			return s;
+	return rc == SQLITE_DONE ? ok() : Status(db.error("cannot count", rc));
+}
+
+// One hour file's share of Reader::count.
+Status count_file(Db &db, const Window &w, Counts &c)
+{
+	// min() and max() are one probe each of events_time.
+	int64_t lo = 0, hi = 0;
+	bool empty = true;
+	Status st = each_row(
+	    db, "SELECT (SELECT min(time_ns) FROM events), (SELECT max(time_ns) FROM events)", [](Stmt &) {},
+	    [&](Stmt &r) {
+		    empty = r.is_null(0);
+		    lo = r.int64(0);
+		    hi = r.int64(1);
+		    return ok();
+	    });
+	if (!st || empty)
+		return st;
+	const int64_t since = int64_t(w.since_ns.value_or(0));
+	const int64_t until = w.until_ns ? int64_t(*w.until_ns) : INT64_MAX;
+	if (hi < since || lo >= until)
+		return ok();
+	// A file wholly inside the window needs no time condition, and the planner then
+	// reads only the index or the rows that the other condition selects.
+	const bool whole = lo >= since && hi < until;
+	const std::string in_window = whole ? "" : " AND time_ns >= ?1 AND time_ns < ?2";
+	auto window = [&](Stmt &q) {
+		if (!whole) {
+			q.bind(1, since);
+			q.bind(2, until);
+		}
+	};
+
+	// Per hour and type. A file's events usually all fall in its hour (late ones go
+	// to a later file); then the events_type index alone answers.
+	uint64_t file_events = 0;
+	auto per_hour = [&](uint64_t hour, Stmt &r, int col) {
+		auto type = EventType(r.int64(col));
+		auto n = uint64_t(r.int64(col + 1));
+		c.per_hour[hour][type] += n;
+		c.total += n;
+		if (type == EventType::File)
+			file_events += n;
+		return ok();
+	};
+	if (whole && lo / kHourNs == hi / kHourNs)
+		st = each_row(db, "SELECT type, count(*) FROM events GROUP BY type", window,
+			      [&](Stmt &r) { return per_hour(uint64_t(lo / kHourNs), r, 0); });
+	else
+		st = each_row(db,
+			      "SELECT time_ns / " + std::to_string(kHourNs) + ", type, count(*) FROM events WHERE 1" +
+				  in_window + " GROUP BY 1, 2",
+			      window, [&](Stmt &r) { return per_hour(uint64_t(r.int64(0)), r, 1); });
+	if (!st)
+		return st;
+
+	// Executables: exec events grouped by their actor's exe string.
+	st = each_row(db,
+		      "SELECT (SELECT text FROM strings WHERE id = g.exe_id), g.n FROM (SELECT a.exe_id AS exe_id, "
+		      "count(*) AS n FROM events e CROSS JOIN actors a ON a.id = e.actor_id WHERE e.type = " +
+			  std::to_string(int(EventType::Exec)) + in_window + " GROUP BY a.exe_id) g",
+		      window, [&](Stmt &r) {
+			      c.exes[std::string(r.text(0))] += uint64_t(r.int64(1));
+			      return ok();
+		      });
+	if (!st)
+		return st;
+
+	// Remote addresses: event_keys holds the local and the remote address alike, so
+	// the remote one is read from each body (one field, not a parse). Connections are
+	// most of a busy host's events: reading the table in order beats the type index's
+	// row-by-row lookups (0.15 s against 0.26 s for 633,000 of 1M), hence the "+".
+	std::map<std::string, uint64_t, std::less<>> remote;
+	st = each_row(db,
+		      "SELECT body FROM events WHERE +type IN (" + std::to_string(int(EventType::Connect)) + "," +
+			  std::to_string(int(EventType::Accept)) + ")" + in_window,
+		      window, [&](Stmt &r) -> Status {
+			      auto net = wire_field(r.blob(0), linesman::v1::Event::kNetFieldNumber);
+			      auto addr = net ? wire_field(*net, linesman::v1::NetDetails::kRemoteAddrFieldNumber)
+					      : std::nullopt;
+			      if (!addr)
+				      return unparsable(db);
+			      if (auto it = remote.find(*addr); it != remote.end())
+				      ++it->second;
+			      else
+				      remote.emplace(*addr, 1);
+			      return ok();
+		      });
+	if (!st)
+		return st;
+	for (auto &[addr, n] : remote)
+		c.remote_addrs[addr] += n;
+
+	// Files: the path keys (written for file events only) grouped by key. An event
+	// with one key counts under it; the few with several (rename, link, symlink: path,
+	// new_path, target) are corrected from their bodies to count under new_path, else
+	// path; one with none (no path at all) counts under "".
+	const std::string keys = "FROM event_keys WHERE key >= ?3 AND key < ?4" +
+				 (whole ? std::string() : " AND seq IN (SELECT seq FROM events WHERE 1" + in_window + ")");
+	auto key_range = [&](Stmt &q) {
+		window(q);
+		q.bind(3, make_key(KeyKind::Path, 0));
+		q.bind(4, make_key(KeyKind::Path, 0) + (int64_t(1) << 48));
+	};
+	std::map<std::string, int64_t> files;
+	st = each_row(db, "SELECT (SELECT text FROM strings WHERE id = g.key - ?3), g.n FROM (SELECT key, count(*) AS n " +
+				  keys + " GROUP BY key) g",
+		      key_range, [&](Stmt &r) {
+			      files[std::string(r.text(0))] += r.int64(1);
+			      return ok();
+		      });
+	if (!st)
+		return st;
+	uint64_t keyed = 0;
+	std::vector<int64_t> several;
+	st = each_row(db, "SELECT seq, count(*) " + keys + " GROUP BY seq", key_range, [&](Stmt &r) {
+		++keyed;
+		if (r.int64(1) > 1)
+			several.push_back(r.int64(0));
+		return ok();
+	});
+	if (!st)
+		return st;
+	for (int64_t seq : several) {
+		st = each_row(
+		    db, "SELECT body FROM events WHERE seq = ?1", [&](Stmt &q) { q.bind(1, seq); },
+		    [&](Stmt &r) -> Status {
+			    auto file = wire_field(r.blob(0), linesman::v1::Event::kFileFieldNumber);
+			    if (!file)
+				    return unparsable(db);
+			    std::set<std::string_view> named;
+			    std::string_view path, new_path;
+			    for (auto [field, out] : {std::pair{linesman::v1::FileDetails::kPathFieldNumber, &path},
+						      {linesman::v1::FileDetails::kNewPathFieldNumber, &new_path},
+						      {linesman::v1::FileDetails::kTargetFieldNumber, nullptr}}) {
+				    auto v = wire_field(*file, uint32_t(field));
+				    if (!v)
+					    return unparsable(db);
+				    if (out)
+					    *out = *v;
+				    if (!v->empty())
+					    named.insert(*v);
+			    }
+			    for (std::string_view name : named)
+				    --files[std::string(name)];
+			    ++files[std::string(new_path.empty() ? path : new_path)];
+			    return ok();
+		    });
+		if (!st)
+			return st;
+	}
+	if (file_events > keyed)
+		files[""] += int64_t(file_events - keyed);
+	for (const auto &[name, n] : files)
+		if (n > 0)
+			c.files[name] += uint64_t(n);
+	return ok();
+}
+
+} // namespace
+
+Result<Counts> Reader::count(const Window &w)
+{
+	Counts c;
+	for (File &f : files_)
+		if (Status st = count_file(f.db, w, c); !st)
+			return st.error();
+	return c;
+}
+
+Result<std::vector<Event>> Reader::exec_children(const std::set<std::string> &parents, const Window &w)
+{
+	std::vector<Event> out;
+	const std::set<std::string, std::less<>> want(parents.begin(), parents.end());
+	linesman::v1::Event msg;
+	// The actors table is read in order (13 MB for 50,000 processes); the exec events
+	// of the few matching rows come through events_actor. Reaching each exec's actor
+	// from events_type instead reads one events page per exec: 3 to 5 times slower.
+	std::string execs = "SELECT seq, body FROM events WHERE actor_id = ?3 AND type = " +
+			    std::to_string(int(EventType::Exec));
+	if (w.since_ns)
+		execs += " AND time_ns >= ?1";
+	if (w.until_ns)
+		execs += " AND time_ns < ?2";
+	for (File &f : files_) {
+		std::vector<std::pair<int64_t, std::string>> matches; // actor id, body
+		Status st = each_row(
+		    f.db, "SELECT id, body FROM actors", [](Stmt &) {},
+		    [&](Stmt &r) -> Status {
+			    std::string_view actor = r.blob(1);
+			    auto parent = wire_field(actor, linesman::v1::Process::kParentExecIdFieldNumber);
+			    auto self = wire_field(actor, linesman::v1::Process::kExecIdFieldNumber);
+			    if (!parent || !self)
+				    return unparsable(f.db);
+			    if (!parent->empty() && *parent != *self && want.contains(*parent))
+				    matches.emplace_back(r.int64(0), actor);
+			    return ok();
+		    });
+		if (!st)
+			return st.error();
+		std::vector<std::pair<int64_t, Event>> found; // seq, event
+		for (const auto &[id, actor] : matches) {
+			st = each_row(
+			    f.db, execs,
+			    [&](Stmt &q) {
+				    if (w.since_ns)
+					    q.bind(1, int64_t(*w.since_ns));
+				    if (w.until_ns)
+					    q.bind(2, int64_t(*w.until_ns));
+				    q.bind(3, id);
+			    },
+			    [&](Stmt &r) -> Status {
+				    std::string_view body = r.blob(1);
+				    if (!msg.ParseFromArray(body.data(), int(body.size())) ||
+					!msg.mutable_process()->ParseFromArray(actor.data(), int(actor.size())))
+					    return unparsable(f.db);
+				    found.emplace_back(r.int64(0), output::from_proto(msg));
+				    return ok();
+			    });
+			if (!st)
+				return st.error();
+		}
+		std::sort(found.begin(), found.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+		for (auto &[seq, ev] : found)
+			out.push_back(std::move(ev));
 	}
 	return out;
 }

@@ -7,7 +7,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,21 @@ struct Filter {
 	std::string container;            // prefix of the process's container id (no glob characters)
 	bool host_only = false;           // only processes outside any container
 	std::optional<uint64_t> after_seq; // seq > after_seq: follow mode, sink cursors
+};
+
+// [since, until), either end open.
+struct Window {
+	std::optional<uint64_t> since_ns, until_ns;
+};
+
+// What `linesman stats` shows, counted in SQL file by file and merged: no event is
+// decoded in full, and memory grows with the distinct names, not with the events.
+struct Counts {
+	uint64_t total = 0;
+	std::map<uint64_t, std::map<EventType, uint64_t>> per_hour; // time_ns / 1 h -> type -> events
+	std::map<std::string, uint64_t> exes;         // exec events by the process's exe
+	std::map<std::string, uint64_t> remote_addrs; // connect and accept events by remote address
+	std::map<std::string, uint64_t> files;        // file events by new_path, else path
 };
 
 // What the event log holds, from its file names and each end file's indexes: no scan.
@@ -59,6 +76,12 @@ public:
 	// SQLite's plan for query()'s statement on each file, one line per step, each
 	// file's block headed by its name: which indexes a filter uses.
 	Result<std::string> explain(const Filter &filter, size_t limit = 0, bool reverse = false);
+	// Counts over the events in `w`.
+	Result<Counts> count(const Window &w);
+	// The exec events in `w`, in seq order, whose process's parent_exec_id is in
+	// `parents` (and is not its own exec_id): those processes' children. Only the
+	// processes of exec events are read to find them; the matches are decoded.
+	Result<std::vector<Event>> exec_children(const std::set<std::string> &parents, const Window &w);
 	// Picks up hour files created (or deleted by retention) since open.
 	Status refresh();
 
