@@ -69,3 +69,17 @@ TEST_CASE("store: the agent's events are stored as emitted, and seq survives a r
 	CHECK(report->ok());
 	std::system(("rm -rf " + state).c_str());
 }
+
+TEST_CASE("store: an event log that cannot be opened fails the start cleanly, with the reason")
+{
+	// The reader thread is already running when the store is opened: the failed start
+	// must stop it and return the error, not abort the process.
+	agent::Config cfg = test_config();
+	cfg.store.enabled = true;
+	cfg.state_dir = "/proc/linesman-state"; // procfs: mkdir fails
+	agent::Sensor::Output out;
+	out.write = [](const Event &) {};
+	auto s = agent::Sensor::start(cfg, std::move(out));
+	REQUIRE_FALSE(s.ok());
+	CHECK(s.error().what().find("/proc/linesman-state") != std::string::npos);
+}

@@ -90,8 +90,9 @@ std::string self_exe()
 
 TEST_CASE("stress: 10,000 execs, each seen, rolled up or counted as lost")
 {
-	agent::Config cfg; // defaults: rollups on (20 per 60 s window)
-	cfg.heartbeat_s = 0;
+	agent::Config cfg = test_config();
+	cfg.rollup = agent::Config().rollup; // the defaults: rollups on (20 per 60 s window)
+	cfg.ring_buffer.poll_ms = agent::Config().ring_buffer.poll_ms;
 	Collector c(cfg);
 	auto pids = spawn_many(kExecs);
 	c.stop(); // drains the ring and the queue, closes rollup windows
@@ -108,9 +109,7 @@ TEST_CASE("stress: 10,000 execs, each seen, rolled up or counted as lost")
 
 TEST_CASE("stress: a tiny ring drained once a second loses records, and counts every one")
 {
-	agent::Config cfg;
-	cfg.heartbeat_s = 0;
-	cfg.rollup.enabled = false;
+	agent::Config cfg = test_config();
 	cfg.ring_buffer.size_mib = 1;
 	cfg.ring_buffer.wakeup_kib = 4096; // above the ring size: the kernel never wakes us,
 	cfg.ring_buffer.poll_ms = 1000;    // the reader drains once a second (a config file cannot ask this)

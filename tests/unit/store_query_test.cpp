@@ -132,6 +132,11 @@ TEST_CASE("store query: selective filters use an index")
 	CHECK(uses(p, "actors_container"));
 	CHECK(!uses(p, "SCAN strings"));
 	CHECK(!uses(p, "SCAN e"));
+	// With a process filter the type is checked on its events, not walked by its index.
+	p = plan({.types = {EventType::File, EventType::Connect}, .pid = 5});
+	CHECK(uses(p, "events_actor (bucket=? AND actor_id=?)"));
+	CHECK(!uses(p, "events_type"));
+	CHECK(uses(plan({.types = {EventType::File}}), "events_type"));
 	// Unfiltered, newest first: the primary key backwards, no sort.
 	p = plan({}, 100);
 	CHECK(!uses(p, "TEMP B-TREE"));

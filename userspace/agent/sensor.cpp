@@ -160,6 +160,15 @@ struct Sensor::Impl {
 	explicit Impl(const Config &c)
 	    : cfg(c), queue(c.ring_buffer.queue_events, size_t(c.ring_buffer.size_mib) << 22) {}
 
+	// A start() that fails after the reader thread began returns through here: stop
+	// the thread before the members it reads go. After stop() there is nothing to do.
+	~Impl()
+	{
+		reader_stop = true;
+		if (reader_thread.joinable())
+			reader_thread.join();
+	}
+
 	void read_loop();
 	void pipeline_loop();
 	void report_losses();

@@ -146,8 +146,11 @@ Sql build(const Filter &f, size_t limit, bool reverse, bool scan, const Span &sp
 		q.add(" AND e.time_ns < ?");
 		q.bind(int64_t(*f.until_ns));
 	}
+	// A type matches a large share of the events: its index is worth walking only
+	// when no other filter picks fewer (unary +: not through the index).
+	const bool selective = !actor_ids(f).text.empty() || !f.path.empty() || f.port || !f.addr.empty();
 	if (!f.types.empty()) {
-		q.add(" AND e.type IN (");
+		q.add(selective ? " AND +e.type IN (" : " AND e.type IN (");
 		for (size_t i = 0; i < f.types.size(); ++i) {
 			q.add(i ? ",?" : "?");
 			q.bind(int64_t(f.types[i]));
