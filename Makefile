@@ -19,6 +19,7 @@ BUILD    ?= build
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 PROTOC   ?= protoc
+LLVM_OBJDUMP ?= llvm-objdump
 CXX      ?= g++
 CC       ?= gcc
 
@@ -122,6 +123,29 @@ $(BUILD)/tests/bench/workload: tests/bench/workload.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+# The bench's floor: a no-op program on each hook linesman.bpf.o has, generated
+# from its symbol table (gen_floor.py fails on a section kind it does not know),
+# and a loader that attaches them all and waits for SIGTERM.
+FLOOR_DIR := $(BUILD)/tests/bench
+FLOOR_GEN := $(FLOOR_DIR)/floor.bpf.c $(FLOOR_DIR)/floor.hooks
+
+$(FLOOR_GEN) &: $(BPF_LINKED) tests/bench/gen_floor.py
+	@mkdir -p $(FLOOR_DIR)
+	$(call msg,GEN,$(FLOOR_DIR)/floor.bpf.c)
+	$(Q)python3 tests/bench/gen_floor.py $(LLVM_OBJDUMP) $(BPF_LINKED) $(FLOOR_GEN)
+
+$(FLOOR_DIR)/floor.bpf.o: $(FLOOR_DIR)/floor.bpf.c
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(FLOOR_DIR)/floor.skel.h: $(FLOOR_DIR)/floor.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(FLOOR_DIR)/floor: tests/bench/floor.c $(FLOOR_DIR)/floor.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -I$(FLOOR_DIR) -o $@ $< -lbpf -lelf -lz
 
 # ---- sanitizers: the unit tests again under ASan + UBSan ----
 # Own objects and library under $(BUILD)/asan (a sanitized object must not end
@@ -251,7 +275,8 @@ fuzz: $(FUZZ_BINS) $(FUZZ_SEEDS)
 
 # Overhead of the agent on workloads, side by side (ratios). Needs root.
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench/workload $(BUILD)/tests/bench/store_bench
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench/workload $(BUILD)/tests/bench/store_bench \
+		$(FLOOR_DIR)/floor
 	$(Q)python3 tests/bench/bench.py --build $(BUILD) $(BENCH_ARGS)
 
 clean:
