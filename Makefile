@@ -9,7 +9,8 @@
 #   make fuzz       libFuzzer on every parser, FUZZ_SECONDS (60) each (build/fuzz/; clang)
 #   make fuzz-regress  every saved fuzz input and seed through its target, under ASan
 #   make soak       fault tests too long for make test (kill -9 loop, 20 rounds; root)
-#   make bench      agent overhead on workloads, as ratios (build/bench/report.md)
+#   make bench      agent overhead vs auditd and the bare hooks, event log speed
+#                   (build/bench/report.md, ratios.svg; root, ~9 min, installs auditd)
 #   make vmlinux    regenerate bpf/vmlinux/$(ARCH)/vmlinux.h from this machine's BTF
 
 .DELETE_ON_ERROR:
@@ -273,8 +274,11 @@ fuzz-regress: $(FUZZ_REGRESS_BINS) $(FUZZ_SEEDS)
 fuzz: $(FUZZ_BINS) $(FUZZ_SEEDS)
 	$(Q)tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-# Overhead of the agent on workloads, side by side (ratios). Needs root.
+# What the agent costs on workloads next to no sensor, auditd and the bare
+# hooks; the event log's ingest and queries; a sustained 50,000 events/s run.
+# Needs root; about 9 minutes. BENCH_ARGS go to bench.py (--help).
 bench: deps
+	$(Q)./tests/bench/install-deps.sh
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench/workload $(BUILD)/tests/bench/store_bench \
 		$(FLOOR_DIR)/floor
 	$(Q)python3 tests/bench/bench.py --build $(BUILD) $(BENCH_ARGS)
