@@ -144,6 +144,11 @@ $(FLOOR_DIR)/floor.skel.h: $(FLOOR_DIR)/floor.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
 
+$(BUILD)/tests/bench/rusage: tests/bench/rusage.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
 $(FLOOR_DIR)/floor: tests/bench/floor.c $(FLOOR_DIR)/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -I$(FLOOR_DIR) -o $@ $< -lbpf -lelf -lz
@@ -280,7 +285,7 @@ fuzz: $(FUZZ_BINS) $(FUZZ_SEEDS)
 bench: deps
 	$(Q)./tests/bench/install-deps.sh
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench/workload $(BUILD)/tests/bench/store_bench \
-		$(FLOOR_DIR)/floor
+		$(FLOOR_DIR)/floor $(BUILD)/tests/bench/rusage
 	$(Q)python3 tests/bench/bench.py --build $(BUILD) $(BENCH_ARGS)
 
 clean:

@@ -128,6 +128,22 @@ def stop(proc, timeout=60):
     return reap(proc, timeout)
 
 
+def measured(args, argv, timeout=600):
+    """Runs argv under build/tests/bench/rusage: (its stdout, stderr, and
+    {wall_ms, maxrss_kib, cpu_s, status})."""
+    fd, out = tempfile.mkstemp(prefix="linesman-bench-rusage-", dir=args.tmp)
+    os.close(fd)
+    try:
+        r = subprocess.run([os.path.join(args.build, "tests", "bench", "rusage"), out, *argv],
+                           capture_output=True, timeout=timeout)
+        ru = read_json(out)
+    finally:
+        os.unlink(out)
+    if ru is None:
+        raise BenchError(f"{argv[0]} could not be run: {r.stderr.decode(errors='replace').strip()}")
+    return r.stdout, r.stderr.decode(errors="replace").strip(), ru
+
+
 def tail(path, n=5):
     try:
         with open(path, errors="replace") as f:
@@ -330,13 +346,14 @@ class Linesman:
                 "losses": dict(losses)}
 
     def stop(self):
+        peak = vm_hwm_kib(self.proc.pid)
         ru = stop(self.proc, timeout=120)
         if self.proc.returncode != 0:
             raise BenchError(f"linesmand exited with {self.proc.returncode}: {tail(self.stderr)}")
         st = self.status()
         if st.get("state") != "stopped":
             raise BenchError(f"linesmand's last status.json says {st.get('state')!r}, not stopped")
-        return {"cpu_s": ru.ru_utime + ru.ru_stime, "peak_kib": ru.ru_maxrss}
+        return {"cpu_s": ru.ru_utime + ru.ru_stime, "peak_kib": peak}
 
     def count(self, run):
         """After stop: the run's events in the log (its seq window), and the
@@ -497,7 +514,11 @@ end_of_event_timeout = 2
         records, serials = 0, set()
         with open(self.log, "rb") as f:
             f.seek(a["log_size"])
-            for line in f.read(b["log_size"] - a["log_size"]).splitlines():
+            left = b["log_size"] - a["log_size"]
+            for line in f:  # line by line: a window can hold a million records
+                if left <= 0:
+                    break
+                left -= len(line)
                 records += 1
                 m = AUDIT_SERIAL.search(line)
                 if m:
@@ -509,8 +530,9 @@ end_of_event_timeout = 2
 
     def stop(self):
         auditctl("-D")
+        peak = vm_hwm_kib(self.proc.pid)
         ru = stop(self.proc, timeout=60)
-        return {"cpu_s": ru.ru_utime + ru.ru_stime, "peak_kib": ru.ru_maxrss}
+        return {"cpu_s": ru.ru_utime + ru.ru_stime, "peak_kib": peak}
 
     def count(self, run):
         pass
@@ -572,10 +594,11 @@ class Floor:
         return {"cpu_s": b["cpu_s"] - a["cpu_s"], "events": None, "lost": 0, "losses": {}}
 
     def stop(self):
+        peak = vm_hwm_kib(self.proc.pid)
         ru = stop(self.proc, timeout=30)
         if self.proc.returncode != 0:
             raise BenchError(f"the floor exited with {self.proc.returncode}: {self.proc.stderr.read().strip()}")
-        return {"cpu_s": ru.ru_utime + ru.ru_stime, "peak_kib": ru.ru_maxrss}
+        return {"cpu_s": ru.ru_utime + ru.ru_stime, "peak_kib": peak}
 
     def count(self, run):
         pass
@@ -742,32 +765,24 @@ def store_section(args, progress, hooks):
         progress.show("store: linesmand starting")
         agent.start()
         progress.show(f"store: store_bench appending {args.store_events:,} events (linesmand running)")
-        p = subprocess.Popen([os.path.join(args.build, "tests", "bench", "store_bench"), sdir,
-                              str(args.store_events)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        ru = reap(p, timeout=600)  # one line of JSON on stdout: the pipe cannot fill
-        so, se = p.stdout.read(), p.stderr.read()
-        p.stdout.close()
-        p.stderr.close()
-        out["bench_peak_kib"] = ru.ru_maxrss
-        if p.returncode != 0:
-            raise BenchError(f"store_bench exited with {p.returncode}: {se.decode(errors='replace').strip()}")
+        so, se, ru = measured(args, [os.path.join(args.build, "tests", "bench", "store_bench"), sdir,
+                                     str(args.store_events)])
+        out["bench_peak_kib"] = ru["maxrss_kib"]
+        if ru["status"] != 0:
+            raise BenchError(f"store_bench exited with {ru['status']}: {se}")
         out["bench"] = json.loads(so)
         times = collections.defaultdict(list)
         rss = collections.defaultdict(int)
         for i in range(args.query_runs):
             for label, qargs, _ in QUERIES:
                 progress.show(f"store: query {i + 1}/{args.query_runs} {label}")
-                t0 = time.perf_counter()
-                q = subprocess.Popen([os.path.join(args.build, "linesman"), "query", "-D", sdir,
-                                      "--no-color", *qargs],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                qru = reap(q, timeout=60)
-                times[label].append((time.perf_counter() - t0) * 1000)
-                err = q.stderr.read().decode(errors="replace").strip()
-                q.stderr.close()
-                if q.returncode != 0:
-                    raise BenchError(f"linesman query {' '.join(qargs)}: exit {q.returncode} {err}")
-                rss[label] = max(rss[label], qru.ru_maxrss)
+                # -o jsonl: every event decoded and formatted, as a script would read them
+                _, err, qru = measured(args, [os.path.join(args.build, "linesman"), "query", "-D", sdir,
+                                              "-o", "jsonl", *qargs], timeout=60)
+                if qru["status"] != 0:
+                    raise BenchError(f"linesman query {' '.join(qargs)}: exit {qru['status']} {err}")
+                times[label].append(qru["wall_ms"])
+                rss[label] = max(rss[label], qru["maxrss_kib"])
         out["queries"] = [(label, statistics.median(times[label]), min(times[label]), max(times[label]),
                            rss[label], selective) for label, _, selective in QUERIES]
         progress.show("store: stopping linesmand")
@@ -953,7 +968,7 @@ def targets(rows, runs, args, store, sustained):
         if checked:
             exact = all(r["own_events"] + r["lost"] >= EXPECTED[r["mode"]][1] * r["ops"] and
                         r["own_events"] <= EXPECTED[r["mode"]][1] * r["ops"] for r in checked)
-            t.append(("every event stored or counted lost (connect, open-watched runs)",
+            t.append(("stored ≤ expected ≤ stored + counted losses (connect, open-watched runs)",
                       f"{len(checked)} runs, {len(with_loss)} with losses",
                       verdict(exact)))
     if sustained:
@@ -1031,9 +1046,12 @@ def report(args, runs, rows, store, sustained, started, wall):
         L += ["", "## Linesman: every operation accounted for", "",
               "Where a mode fixes the events per operation (connect: connect + accept + 2 close; "
               "open-watched: one `write`), the workload's own events in the log plus all counted "
-              "losses, against the operations, summed over the rounds. Losses are host-wide (another "
-              "process's lost exec counts too), so stored + lost can exceed the expected count; "
-              "stored alone never may.", "",
+              "losses, against the operations, summed over the rounds. status.json gives losses by "
+              "place, not by event type, and they are host-wide (another process's lost exec "
+              "counts too); a write whose OPEN record was dropped counts once as `file` and once "
+              "as `file_write`, and a `store` loss can be of any type. So this checks the bound "
+              "stored ≤ expected ≤ stored + lost, not equality (tests/kernel checks equality "
+              "for writes).", "",
               "| mode | ops | expected events | stored (workload's) | lost (counted) | stored + lost "
               "| |", "|---|---|---|---|---|---|---|"]
         for row in acc:
@@ -1061,8 +1079,8 @@ def report(args, runs, rows, store, sustained, started, wall):
         L += ["", "## Event log", "",
               f"`store_bench` appending {b['events']:,} events (one busy hour, batches of 4,096) "
               f"to a fresh store on the root filesystem while a linesmand runs with every sensor "
-              f"attached; then `linesman query -D` over that hour, {args.query_runs} runs each, "
-              f"output to /dev/null.", "",
+              f"attached; then `linesman query -D DIR -o jsonl` over that hour, {args.query_runs} runs "
+              f"each, output to /dev/null, wall time from fork to exit (tests/bench/rusage.c).", "",
               "| events/s (wall) | events per CPU s | written bytes / event | read bytes / event "
               "| store_bench peak RSS | agent peak RSS |", "|---|---|---|---|---|---|",
               f"| {b['events_per_s']:,.0f} | {b['events_per_cpu_s']:,.0f} | "
@@ -1082,7 +1100,7 @@ def preflight(args):
     if os.geteuid() != 0:
         raise BenchError("needs root (BPF, auditd, mounting a tmpfs): sudo make bench")
     need = ["linesmand", "linesman", "tests/bench/workload", "tests/bench/store_bench",
-            "tests/bench/floor", "tests/bench/floor.hooks"]
+            "tests/bench/floor", "tests/bench/floor.hooks", "tests/bench/rusage"]
     for n in need:
         if not os.path.exists(os.path.join(args.build, n)):
             raise BenchError(f"{args.build}/{n} is missing: run make bench")
@@ -1104,7 +1122,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--rounds", type=int, default=7, help="rounds (pairs per ratio), default 7")
-    ap.add_argument("--seconds", type=float, default=1.5, help="seconds per workload run")
+    ap.add_argument("--seconds", type=float, default=1.0, help="seconds per workload run")
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--no-store", action="store_true", help="skip the event log section")
