@@ -1004,7 +1004,9 @@ def report(args, runs, rows, store, sustained, started, wall):
          "those between a snapshot taken before it and one taken once the sensor has handled "
          "all the mode queued (linesman: the store has committed every event emitted; auditd: "
          "the kernel backlog is empty and the log stopped growing; auditd's CPU includes the "
-         "kauditd kernel thread). RSS per mode is the largest of samples every 50 ms.", "",
+         "kauditd kernel thread). RSS per mode is the largest of samples every 50 ms; the modes "
+         "run in the order of the table in one sensor process, so memory an earlier mode left "
+         "allocated shows in the later ones.", "",
          "![ratios](ratios.svg)", ""]
     T = targets(rows, runs, args, store, sustained)
     L += ["## Targets", "", "| target | measured | |", "|---|---|---|"]
