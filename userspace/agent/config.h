@@ -41,7 +41,7 @@ struct Config {
 	} process_cache;
 
 	struct RingBuffer {
-		uint32_t size_mib = 16;       // ring_buffer.size_mib: power of two, 1 .. 1024
+		uint32_t size_mib = 8;        // ring_buffer.size_mib: power of two, 1 .. 1024
 		uint32_t wakeup_kib = 256;    // ring_buffer.wakeup_kib: wake the reader at this backlog
 		uint32_t poll_ms = 100;       // ring_buffer.poll_ms: max latency when below the wakeup mark, 1 .. 1000
 		uint32_t queue_events = 65536; // ring_buffer.queue_events: reader -> pipeline queue bound, >= 1024

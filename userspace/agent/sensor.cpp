@@ -158,7 +158,9 @@ struct Sensor::Impl {
 
 	// The queue holds at most four ring buffers' worth of records.
 	explicit Impl(const Config &c)
-	    : cfg(c), queue(c.ring_buffer.queue_events, size_t(c.ring_buffer.size_mib) << 22) {}
+	    // The queue holds at most twice the ring's bytes: beyond that the pipeline is
+	    // behind for good, and more room would only cost memory before the same loss.
+	    : cfg(c), queue(c.ring_buffer.queue_events, size_t(c.ring_buffer.size_mib) << 21) {}
 
 	// A start() that fails after the reader thread began returns through here: stop
 	// the thread before the members it reads go. After stop() there is nothing to do.
