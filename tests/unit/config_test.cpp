@@ -49,7 +49,7 @@ void check_defaults(const Config &c)
 	CHECK(c.rollup.max_keys == 16384);
 	CHECK(c.process_cache.max_entries == 65536);
 	CHECK(c.process_cache.exit_grace_s == 10);
-	CHECK(c.ring_buffer.size_mib == 16);
+	CHECK(c.ring_buffer.size_mib == 8);
 	CHECK(c.ring_buffer.wakeup_kib == 256);
 	CHECK(c.ring_buffer.poll_ms == 100);
 	CHECK(c.ring_buffer.queue_events == 65536);
