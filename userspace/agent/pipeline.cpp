@@ -37,7 +37,7 @@ void Pipeline::emit(Event &&ev)
 	if (ev.time_ns == 0)
 		ev.time_ns = clock::realtime_ns();
 	++stats_.emitted;
-	emit_(ev);
+	emit_(std::move(ev));
 }
 
 void Pipeline::on_record(const decode::Record &record)

@@ -34,7 +34,8 @@ struct PipelineOptions {
 
 class Pipeline {
 public:
-	using Emit = std::function<void(const Event &)>;
+	// Takes the event: the receiver may keep it (the store queue does).
+	using Emit = std::function<void(Event &&)>;
 
 	// @files may be null: file records are then dropped (files.enabled: false).
 	Pipeline(proc::ProcessCache &cache, PipelineOptions opts, Emit emit,

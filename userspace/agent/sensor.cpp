@@ -114,7 +114,7 @@ struct Sensor::Impl {
 	std::string store_error;          // guarded by store_mu: the last append error, reported once
 	std::vector<std::string> store_notices; // guarded by store_mu: folder recreated, storing again
 	uint64_t reported_store_lost = 0, reported_store_shed = 0, reported_retired = 0;
-	void store_queue(const Event &ev);
+	void store_queue(Event &&ev);
 	void store_loop();
 	// seq.reserved (null when not kept): written on the pipeline thread, once per block
 	// of seqs, and at stop.
@@ -357,7 +357,7 @@ uint64_t Sensor::Impl::reserve_seq(uint64_t seq)
 }
 
 // On the pipeline thread, for every event: queue it for the store thread.
-void Sensor::Impl::store_queue(const Event &ev)
+void Sensor::Impl::store_queue(Event &&ev)
 {
 	std::lock_guard lock(store_mu);
 	if (store_pending.size() >= kStoreMaxPending) {
@@ -366,7 +366,7 @@ void Sensor::Impl::store_queue(const Event &ev)
 		store_gap = true;
 		return;
 	}
-	store_pending.push_back(ev);
+	store_pending.push_back(std::move(ev));
 	if (store_pending.size() >= kStoreBatch)
 		store_cv.notify_one();
 }
@@ -744,7 +744,7 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 	Impl *p = impl.get();
 	impl->pipeline = std::make_unique<Pipeline>(
 		*impl->cache, po,
-		[p](const Event &ev) {
+		[p](Event &&ev) {
 			p->events.fetch_add(1, std::memory_order_relaxed);
 			++p->type_counts[size_t(ev.type)];
 			p->last_seq.store(ev.seq, std::memory_order_relaxed);
@@ -752,7 +752,7 @@ Result<std::unique_ptr<Sensor>> Sensor::start(const Config &cfg, Output output, 
 				p->lost.fetch_add(std::get<LossDetails>(ev.details).count, std::memory_order_relaxed);
 			p->out.write(ev);
 			if (p->store)
-				p->store_queue(ev);
+				p->store_queue(std::move(ev)); // last: the event is gone after this
 		},
 		impl->files.get());
 
