@@ -209,6 +209,9 @@ TEST_CASE("store faults: an unwritable store counts every event it cannot store,
 		during.push_back(marker(c, "fault-ro-during-" + std::to_string(i)));
 		std::this_thread::sleep_for(150ms);
 	}
+	// Three commit periods (200 ms each): the batch holding the last marker has been
+	// tried, and refused, before the store is made writable again.
+	std::this_thread::sleep_for(600ms);
 	auto loss = c.wait_for([](const Event &e) {
 		return e.type == EventType::Loss && std::get<LossDetails>(e.details).where == "store";
 	}, 5s);
