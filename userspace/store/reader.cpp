@@ -133,7 +133,8 @@ void add_buckets(Sql &q, const Span &span, const char *column = "bucket")
 // events_actor, which gives the matches out of seq order: SQLite sorts them all
 // before the LIMIT. When the matches are many and only the first `limit` are wanted
 // (`scan`), walking events in seq order and testing each actor id stops much sooner.
-Sql build(const Filter &f, size_t limit, bool reverse, bool scan, const Span &span)
+// `actors` is actor_ids(f), built once by the caller.
+Sql build(const Filter &f, const Sql &actors, size_t limit, bool reverse, bool scan, const Span &span)
 {
 	Sql q;
 	// CROSS JOIN keeps events the outer loop: the process is fetched per event row.
@@ -148,7 +149,7 @@ Sql build(const Filter &f, size_t limit, bool reverse, bool scan, const Span &sp
 	}
 	// A type matches a large share of the events: its index is worth walking only
 	// when no other filter picks fewer (unary +: not through the index).
-	const bool selective = !actor_ids(f).text.empty() || !f.path.empty() || f.port || !f.addr.empty();
+	const bool selective = !actors.text.empty() || !f.path.empty() || f.port || !f.addr.empty();
 	if (!f.types.empty()) {
 		q.add(selective ? " AND +e.type IN (" : " AND e.type IN (");
 		for (size_t i = 0; i < f.types.size(); ++i) {
@@ -157,7 +158,7 @@ Sql build(const Filter &f, size_t limit, bool reverse, bool scan, const Span &sp
 		}
 		q.add(")");
 	}
-	if (Sql actors = actor_ids(f); !actors.text.empty()) {
+	if (!actors.text.empty()) {
 		if (scan) {
 			q.add(" AND +e.actor_id IN ("); // unary +: no index, walk in seq order
 		} else {
@@ -168,23 +169,23 @@ Sql build(const Filter &f, size_t limit, bool reverse, bool scan, const Span &sp
 		q.add(actors);
 		q.add(")");
 	}
-	if (!f.path.empty()) {
-		q.add(" AND e.seq IN (SELECT seq FROM event_keys WHERE");
+	// The seqs of a keyed table's rows in every bucket of the file that meet `match`.
+	auto keyed = [&](const char *table, const char *match) {
+		q.text += std::string(" AND e.seq IN (SELECT seq FROM ") + table + " WHERE";
 		add_buckets(q, span);
-		q.add(" AND key IN (SELECT ? | id FROM strings WHERE text GLOB ?))");
+		q.text += std::string(" AND ") + match + ")";
+	};
+	if (!f.path.empty()) {
+		keyed("event_keys", "key IN (SELECT ? | id FROM strings WHERE text GLOB ?)");
 		q.bind(make_key(KeyKind::Path, 0));
 		q.bind(f.path);
 	}
 	if (f.port) {
-		q.add(" AND e.seq IN (SELECT seq FROM event_ports WHERE");
-		add_buckets(q, span);
-		q.add(" AND port = ?)");
+		keyed("event_ports", "port = ?");
 		q.bind(int64_t(*f.port));
 	}
 	if (!f.addr.empty()) {
-		q.add(" AND e.seq IN (SELECT seq FROM event_keys WHERE");
-		add_buckets(q, span);
-		q.add(" AND key = ? | (SELECT id FROM strings WHERE text = ?))");
+		keyed("event_keys", "key = ? | (SELECT id FROM strings WHERE text = ?)");
 		q.bind(make_key(KeyKind::Addr, 0));
 		q.bind(f.addr);
 	}
@@ -218,9 +219,8 @@ Result<Stmt> prepare(Db &db, const Sql &sql)
 // Through the index it costs about `matches` row reads plus a sort; walking costs
 // about rows / matches * limit row reads. So walk when matches exceed
 // sqrt(rows * limit); the count stops there, an index-only pass of bounded length.
-bool prefer_scan(Db &db, const Filter &f, size_t limit, const Span &span)
+bool prefer_scan(Db &db, const Sql &actors, size_t limit, const Span &span)
 {
-	Sql actors = actor_ids(f);
 	if (!limit || actors.text.empty() || span.rows() <= 0)
 		return false;
 	auto threshold = int64_t(std::sqrt(double(span.rows()) * double(limit)));
@@ -233,6 +233,15 @@ bool prefer_scan(Db &db, const Filter &f, size_t limit, const Span &span)
 	count.bind(threshold + 1);
 	auto st = prepare(db, count);
 	return st && st->step() == SQLITE_ROW && st->int64(0) > threshold;
+}
+
+// query()'s statement for one file: its seq span, and for a limited process filter
+// whether to walk events or go through events_actor.
+Sql statement_for(Db &db, const Filter &f, size_t limit, bool reverse)
+{
+	const Span span = span_of(db);
+	const Sql actors = actor_ids(f);
+	return build(f, actors, limit, reverse, prefer_scan(db, actors, limit, span), span);
 }
 
 } // namespace
@@ -350,8 +359,7 @@ Result<std::vector<Event>> Reader::query(const Filter &filter, size_t limit, boo
 	for (size_t k = 0; k < files_.size(); ++k) {
 		File &f = files_[reverse ? files_.size() - 1 - k : k];
 		size_t want = limit ? limit - out.size() : 0;
-		Span span = span_of(f.db);
-		auto st = prepare(f.db, build(filter, want, reverse, prefer_scan(f.db, filter, want, span), span));
+		auto st = prepare(f.db, statement_for(f.db, filter, want, reverse));
 		if (!st)
 			return st.error();
 		int rc;
@@ -374,8 +382,7 @@ Result<std::string> Reader::explain(const Filter &filter, size_t limit, bool rev
 {
 	std::string out;
 	for (File &f : files_) {
-		Span span = span_of(f.db);
-		Sql sql = build(filter, limit, reverse, prefer_scan(f.db, filter, limit, span), span);
+		Sql sql = statement_for(f.db, filter, limit, reverse);
 		sql.text = "EXPLAIN QUERY PLAN " + sql.text;
 		auto st = prepare(f.db, sql);
 		if (!st)
