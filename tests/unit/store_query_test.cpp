@@ -20,6 +20,21 @@ using namespace store_test;
 
 namespace {
 
+using V = std::vector<uint64_t>;
+
+// The seqs of the events a query of the store in `dir` returns, in order.
+V seqs_in(const std::string &dir, const Filter &f, size_t limit = 0, bool reverse = false)
+{
+	auto r = Reader::open(dir);
+	REQUIRE(r.ok());
+	auto evs = r->query(f, limit, reverse);
+	REQUIRE_MESSAGE(evs.ok(), (evs.ok() ? "" : evs.error().what()));
+	V out;
+	for (const auto &e : *evs)
+		out.push_back(e.seq);
+	return out;
+}
+
 // Two hours: seq 1..6 in 13:00, 7..10 in 14:00.
 struct Fixture {
 	TempDir d;
@@ -43,20 +58,8 @@ struct Fixture {
 		};
 		REQUIRE(s->append(b).ok());
 	}
-	std::vector<uint64_t> seqs(const Filter &f, size_t limit = 0, bool reverse = false)
-	{
-		auto r = Reader::open(d.path);
-		REQUIRE(r.ok());
-		auto evs = r->query(f, limit, reverse);
-		REQUIRE_MESSAGE(evs.ok(), (evs.ok() ? "" : evs.error().what()));
-		std::vector<uint64_t> out;
-		for (const auto &e : *evs)
-			out.push_back(e.seq);
-		return out;
-	}
+	V seqs(const Filter &f, size_t limit = 0, bool reverse = false) { return seqs_in(d.path, f, limit, reverse); }
 };
-
-using V = std::vector<uint64_t>;
 
 } // namespace
 
@@ -156,16 +159,7 @@ TEST_CASE("store query: a limited process filter gives the same events by index 
 	for (uint64_t n = 1; n <= 400; ++n)
 		b.push_back(exec_event(n, hour_ns(0, n), uint32_t(300 + n % 20), n % 2 ? "/usr/bin/cat" : "/usr/bin/ls"));
 	REQUIRE(s->append(b).ok());
-	auto r = Reader::open(d.path);
-	REQUIRE(r.ok());
-	auto seqs = [&](const Filter &f, size_t limit, bool reverse) {
-		auto evs = r->query(f, limit, reverse);
-		REQUIRE(evs.ok());
-		V out;
-		for (const auto &e : *evs)
-			out.push_back(e.seq);
-		return out;
-	};
+	auto seqs = [&](const Filter &f, size_t limit, bool reverse) { return seqs_in(d.path, f, limit, reverse); };
 	for (Filter f : {Filter{.pid = 307}, Filter{.exe = "/usr/bin/cat"}, Filter{.exe = "/usr/bin/*", .user = "root"}}) {
 		for (bool reverse : {false, true}) {
 			V all = seqs(f, 0, reverse);
@@ -195,15 +189,8 @@ TEST_CASE("store query: --port finds events in every bucket of a file")
 			b.push_back(net_event(n, hour_ns(0, n), EventType::Connect, uint32_t(40000 + n % 3), 5060, "10.1.1.1"));
 		REQUIRE(s->append(b, first == 1 ? Continuity::Contiguous : Continuity::AfterLoss).ok());
 	}
-	auto r = Reader::open(d.path);
-	REQUIRE(r.ok());
 	auto seqs = [&](uint32_t port, size_t limit = 0, bool reverse = false) {
-		auto evs = r->query({.port = port}, limit, reverse);
-		REQUIRE(evs.ok());
-		V out;
-		for (const auto &e : *evs)
-			out.push_back(e.seq);
-		return out;
+		return seqs_in(d.path, {.port = port}, limit, reverse);
 	};
 	CHECK(seqs(5060) == V{1, 2, 3, 40000, 40001, 40002, 90000, 90001, 90002});
 	CHECK(seqs(40001) == V{1, 40000, 90001});
@@ -235,16 +222,7 @@ TEST_CASE("store query: container id prefixes and host processes")
 		evs[5].process.container_id = "web1";
 		REQUIRE(s->append(evs).ok());
 	}
-	auto seqs = [&](const Filter &f) {
-		auto r = Reader::open(d.path);
-		REQUIRE(r.ok());
-		auto evs = r->query(f);
-		REQUIRE(evs.ok());
-		V out;
-		for (const auto &e : *evs)
-			out.push_back(e.seq);
-		return out;
-	};
+	auto seqs = [&](const Filter &f) { return seqs_in(d.path, f); };
 	CHECK(seqs({.container = a}) == V{2, 3});
 	CHECK(seqs({.container = "3f4e"}) == V{2, 3});
 	CHECK(seqs({.container = "3f4"}) == V{2, 3, 4});
